@@ -1,0 +1,170 @@
+/** Smallest allocation, so a store that sees a handful of nearby indices never reallocates. */
+const MIN_CAPACITY = 64;
+
+/**
+ * Bucket counts over one contiguous index range `[minIndex, maxIndex]`, growing both ways.
+ *
+ * Counts live in a `Float64Array` (integers are exact up to 2^53, so no counter can overflow the
+ * way a Uint32 one would); measured faster than a plain array for `add` and merge, and a fixed
+ * element kind keeps the hot path monomorphic. The allocation keeps slack on both sides so that
+ * a range growing one bucket at a time reallocates O(log n) times.
+ *
+ * Invariant: when not empty, the buckets at `minIndex` and `maxIndex` hold non-zero counts, so the
+ * occupied range (and any encoding of it) depends only on the data, not on the order it came in.
+ * The store itself is unbounded; the sketch bounds the total span of its stores with
+ * {@link DenseStore.collapseBelow}.
+ */
+export class DenseStore {
+  private counts: Float64Array;
+  /** The index held by `counts[0]`. */
+  private offset = 0;
+  // An empty store has minIndex > maxIndex, so the add fast-path test fails without a flag.
+  private lo = 0;
+  private hi = -1;
+  private sum = 0;
+
+  constructor(capacity = MIN_CAPACITY) {
+    this.counts = new Float64Array(capacity);
+  }
+
+  /** Lowest occupied index (meaningless when empty). */
+  get minIndex(): number {
+    return this.lo;
+  }
+
+  /** Highest occupied index (meaningless when empty). */
+  get maxIndex(): number {
+    return this.hi;
+  }
+
+  /** Sum of all counts. */
+  get total(): number {
+    return this.sum;
+  }
+
+  get isEmpty(): boolean {
+    return this.hi < this.lo;
+  }
+
+  /** Number of buckets in the occupied range (0 when empty), including empty buckets inside it. */
+  get span(): number {
+    return this.hi - this.lo + 1;
+  }
+
+  /** The count at `index` (0 outside the occupied range). */
+  countAt(index: number): number {
+    if (index < this.lo || index > this.hi) return 0;
+    return this.counts[index - this.offset] as number;
+  }
+
+  /** Adds `weight` (> 0) to bucket `index`, growing the range if needed. */
+  add(index: number, weight: number): void {
+    if (index < this.lo || index > this.hi) this.include(index);
+    const k = index - this.offset;
+    this.counts[k] = (this.counts[k] as number) + weight;
+    this.sum += weight;
+  }
+
+  /**
+   * Moves the counts of every bucket below `floor` into bucket `floor` (the lowest kept bucket).
+   * A store entirely below the floor becomes one bucket at `floor`: every index below the floor
+   * means "somewhere below γ^floor", whatever the sign, so the result does not depend on which
+   * values arrived before the floor was raised.
+   */
+  collapseBelow(floor: number): void {
+    if (this.isEmpty || this.lo >= floor) return;
+    const end = Math.min(this.hi, floor - 1);
+    let moved = 0;
+    for (let k = this.lo - this.offset; k <= end - this.offset; k++) {
+      moved += this.counts[k] as number;
+      this.counts[k] = 0;
+    }
+    if (this.hi < floor) {
+      this.lo = 0;
+      this.hi = -1;
+    } else {
+      this.lo = floor;
+    }
+    this.sum -= moved;
+    this.add(floor, moved);
+  }
+
+  /** Adds every count of `other` (untouched) into this store, buckets below `floor` into `floor`. */
+  mergeFrom(other: DenseStore, floor: number): void {
+    if (other.isEmpty) return;
+    let below = 0;
+    let from = other.lo;
+    for (; from <= other.hi && from < floor; from++) below += other.countAt(from);
+    if (below > 0) this.add(floor, below);
+    // Start at a non-zero bucket so the occupied range keeps non-zero ends.
+    while (from <= other.hi && other.countAt(from) === 0) from++;
+    if (from > other.hi) return;
+    this.include(from);
+    this.include(other.hi);
+    const src = other.counts;
+    const dst = this.counts;
+    const shift = other.offset - this.offset;
+    let added = 0;
+    for (let k = from - other.offset; k <= other.hi - other.offset; k++) {
+      const c = src[k] as number;
+      dst[k + shift] = (dst[k + shift] as number) + c;
+      added += c;
+    }
+    this.sum += added;
+  }
+
+  /**
+   * The index holding the element of 0-based `rank` in ascending index order; `descending` counts
+   * from the top instead (the negative store's ascending value order). Requires rank < total.
+   */
+  indexAtRank(rank: number, descending: boolean): number {
+    let seen = 0;
+    if (descending) {
+      for (let i = this.hi; i > this.lo; i--) {
+        seen += this.counts[i - this.offset] as number;
+        if (seen > rank) return i;
+      }
+      return this.lo;
+    }
+    for (let i = this.lo; i < this.hi; i++) {
+      seen += this.counts[i - this.offset] as number;
+      if (seen > rank) return i;
+    }
+    return this.hi;
+  }
+
+  /** A deep copy with a tight allocation. */
+  clone(): DenseStore {
+    const copy = new DenseStore(0);
+    if (this.isEmpty) {
+      copy.counts = new Float64Array(MIN_CAPACITY);
+      return copy;
+    }
+    copy.counts = this.counts.slice(this.lo - this.offset, this.hi - this.offset + 1);
+    copy.offset = this.lo;
+    copy.lo = this.lo;
+    copy.hi = this.hi;
+    copy.sum = this.sum;
+    return copy;
+  }
+
+  /** Widens the occupied range to hold `index`, reallocating with slack on both sides if needed. */
+  private include(index: number): void {
+    const lo = this.isEmpty ? index : Math.min(this.lo, index);
+    const hi = this.isEmpty ? index : Math.max(this.hi, index);
+    const end = this.offset + this.counts.length;
+    if (lo < this.offset || hi >= end) {
+      const needed = hi - lo + 1;
+      const capacity = Math.max(MIN_CAPACITY, needed + (needed >> 1), this.counts.length);
+      const next = new Float64Array(capacity);
+      const offset = lo - ((capacity - needed) >> 1);
+      if (!this.isEmpty) {
+        next.set(this.counts.subarray(this.lo - this.offset, this.hi - this.offset + 1), this.lo - offset);
+      }
+      this.counts = next;
+      this.offset = offset;
+    }
+    this.lo = lo;
+    this.hi = hi;
+  }
+}
