@@ -1,0 +1,430 @@
+/**
+ * Validation and normalization shared by every decoder (OTLP protobuf, OTLP/JSON, simple points).
+ * Decoders parse the wire format into plain fields and hand them here; this file decides whether a
+ * point is accepted (pushed as a {@link NormalizedPoint}) or refused (counted in {@link Rejections}
+ * with a reason and a message, the OTLP partial-success figures). Nothing here throws.
+ *
+ * Reasons, in the order they are checked:
+ * - `missing_field`: no `time_unix_nano` (0), no number value, bucket counts absent while bounds are
+ *   present, or a metric without a name / data;
+ * - `too_far_in_future` / `older_than_horizon`: time beyond `nowMs + maxFutureMs` or before
+ *   `nowMs − correctionHorizonMs`;
+ * - `invalid_field`: start after time, unspecified or unknown temporality, malformed histogram
+ *   (bounds not finite and strictly increasing, bucket counts not bounds + 1 long or not summing to
+ *   count, min > max, counts not exact integers, exponential scale outside [-10, 20]), quantiles
+ *   outside [0, 1], or (JSON) a field of the wrong type;
+ * - `attribute_limit`: more than `maxAttributes` keys, a key longer than `maxKeyLength`, or a value
+ *   longer than `maxValueLength` (lengths in UTF-16 code units; see `CanonicalValue.length`);
+ * - `non_finite_value`: NaN or ±Infinity in a value, or in a histogram's sum, min, max or zero
+ *   threshold, or in a summary's sum or quantile values.
+ * Points flagged NO_RECORDED_VALUE are skipped by the decoders: they carry no data, so they are
+ * neither accepted nor rejected.
+ */
+
+import {
+  type DecodeResult,
+  emptyRejections,
+  type MetricContext,
+  MetricKind,
+  type NormalizedPoint,
+  type NormalizeOptions,
+  RejectReason as Reason,
+  type Rejections,
+  type RejectReason,
+  reject,
+  Temporality,
+} from '../point.js';
+import type { AttributeSetInfo } from '../series/canonical.js';
+
+/** DataPointFlags.FLAG_NO_RECORDED_VALUE (metrics.proto). */
+export const FLAG_NO_RECORDED_VALUE = 1;
+
+/** Exponential histogram scales the aggregation core can merge (the OpenTelemetry SDK's range). */
+export const MIN_EXP_SCALE = -10;
+export const MAX_EXP_SCALE = 20;
+
+/** Where a point came from, for rejection messages. */
+export type Describe = (metric: string, index: number) => string;
+
+export const describeOtlpPoint: Describe = (metric, index) => `metric "${metric}" point ${index}`;
+
+/** Accumulates one request's accepted points and rejections. */
+export class Normalizer {
+  readonly points: NormalizedPoint[] = [];
+  readonly rejections: Rejections = emptyRejections();
+  readonly options: NormalizeOptions;
+  private readonly earliestMs: number;
+  private readonly latestMs: number;
+  private readonly describe: Describe;
+
+  constructor(options: NormalizeOptions, describe: Describe = describeOtlpPoint) {
+    this.options = options;
+    this.earliestMs = options.nowMs - options.correctionHorizonMs;
+    this.latestMs = options.nowMs + options.maxFutureMs;
+    this.describe = describe;
+  }
+
+  result(): DecodeResult {
+    return { points: this.points, rejections: this.rejections };
+  }
+
+  /** Refuses one point (or `count` points sharing one problem) with a message naming it. */
+  refuse(reason: RejectReason, metric: string, index: number, problem: string, count = 1): void {
+    const where = this.describe(metric, index);
+    reject(
+      this.rejections,
+      reason,
+      count > 1 ? `${where} and ${count - 1} more: ${problem}` : `${where}: ${problem}`,
+      count,
+    );
+  }
+
+  /** The checks every point kind shares; false when the point was refused. */
+  private common(ctx: MetricContext, attrs: AttributeSetInfo, t: PointTimes, index: number): boolean {
+    const name = ctx.metric.name;
+    if (t.timeMs === 0 && t.timeNs === 0) {
+      this.refuse(Reason.missingField, name, index, 'time_unix_nano is missing');
+      return false;
+    }
+    if (t.timeMs > this.latestMs || (t.timeMs === this.latestMs && t.timeNs > 0)) {
+      this.refuse(
+        Reason.tooFarInFuture,
+        name,
+        index,
+        `time ${isoTime(t.timeMs)} is more than ${this.options.maxFutureMs} ms after now (${isoTime(this.options.nowMs)})`,
+      );
+      return false;
+    }
+    if (t.timeMs < this.earliestMs) {
+      this.refuse(
+        Reason.tooOld,
+        name,
+        index,
+        `time ${isoTime(t.timeMs)} is older than the correction horizon (${isoTime(this.earliestMs)})`,
+      );
+      return false;
+    }
+    if (t.startMs > t.timeMs || (t.startMs === t.timeMs && t.startNs > t.timeNs)) {
+      this.refuse(Reason.invalidField, name, index, 'start_time_unix_nano is after time_unix_nano');
+      return false;
+    }
+    const problem = attributeProblem(attrs, this.options);
+    if (problem !== undefined) {
+      this.refuse(Reason.attributeLimit, name, index, problem);
+      return false;
+    }
+    return true;
+  }
+
+  /** A gauge or sum sample; `value` undefined when the point had neither as_double nor as_int. */
+  number(
+    ctx: MetricContext,
+    attrs: AttributeSetInfo,
+    t: PointTimes,
+    value: number | undefined,
+    index: number,
+  ): void {
+    if (!this.common(ctx, attrs, t, index)) return;
+    if (value === undefined) {
+      this.refuse(Reason.missingField, ctx.metric.name, index, 'the point has no value (as_double / as_int)');
+      return;
+    }
+    if (!Number.isFinite(value)) {
+      this.refuse(Reason.nonFinite, ctx.metric.name, index, `value is ${value}`);
+      return;
+    }
+    this.points.push({
+      type: 'number',
+      context: ctx,
+      attributes: attrs.set,
+      timeMs: t.timeMs,
+      timeNs: t.timeNs,
+      startMs: t.startMs,
+      startNs: t.startNs,
+      value,
+    });
+  }
+
+  histogram(
+    ctx: MetricContext,
+    attrs: AttributeSetInfo,
+    t: PointTimes,
+    h: RawHistogram,
+    index: number,
+  ): void {
+    if (!this.common(ctx, attrs, t, index)) return;
+    const name = ctx.metric.name;
+    const problem = statsProblem(h.count, h.sum, h.min, h.max);
+    if (problem !== undefined) {
+      this.refuse(problem.reason, name, index, problem.message);
+      return;
+    }
+    const bounds = h.bounds;
+    let counts = h.bucketCounts;
+    if (bounds.length === 0 && counts.length === 0) {
+      // Count and sum only (allowed by OTLP): one bucket (-inf, +inf) holds everything.
+      counts = [h.count];
+    } else if (counts.length === 0) {
+      this.refuse(
+        Reason.missingField,
+        name,
+        index,
+        `bucket_counts is missing for ${bounds.length} explicit_bounds`,
+      );
+      return;
+    } else if (counts.length !== bounds.length + 1) {
+      this.refuse(
+        Reason.invalidField,
+        name,
+        index,
+        `bucket_counts has ${counts.length} entries for ${bounds.length} explicit_bounds (expected ${bounds.length + 1})`,
+      );
+      return;
+    }
+    let previous = Number.NEGATIVE_INFINITY;
+    for (const b of bounds) {
+      if (!Number.isFinite(b) || !(b > previous)) {
+        this.refuse(
+          Reason.invalidField,
+          name,
+          index,
+          'explicit_bounds must be finite and strictly increasing',
+        );
+        return;
+      }
+      previous = b;
+    }
+    const total = countsTotal(counts);
+    if (total !== h.count) {
+      this.refuse(Reason.invalidField, name, index, countMismatch(total, h.count));
+      return;
+    }
+    this.points.push({
+      type: 'histogram',
+      context: ctx,
+      attributes: attrs.set,
+      timeMs: t.timeMs,
+      timeNs: t.timeNs,
+      startMs: t.startMs,
+      startNs: t.startNs,
+      count: h.count,
+      sum: h.sum,
+      min: h.min,
+      max: h.max,
+      bounds,
+      bucketCounts: counts,
+    });
+  }
+
+  exponentialHistogram(
+    ctx: MetricContext,
+    attrs: AttributeSetInfo,
+    t: PointTimes,
+    h: RawExponentialHistogram,
+    index: number,
+  ): void {
+    if (!this.common(ctx, attrs, t, index)) return;
+    const name = ctx.metric.name;
+    const problem = statsProblem(h.count, h.sum, h.min, h.max);
+    if (problem !== undefined) {
+      this.refuse(problem.reason, name, index, problem.message);
+      return;
+    }
+    if (!Number.isInteger(h.scale) || h.scale < MIN_EXP_SCALE || h.scale > MAX_EXP_SCALE) {
+      this.refuse(
+        Reason.invalidField,
+        name,
+        index,
+        `scale ${h.scale} is outside [${MIN_EXP_SCALE}, ${MAX_EXP_SCALE}]`,
+      );
+      return;
+    }
+    if (!Number.isFinite(h.zeroThreshold)) {
+      this.refuse(Reason.nonFinite, name, index, `zero_threshold is ${h.zeroThreshold}`);
+      return;
+    }
+    if (h.zeroThreshold < 0) {
+      this.refuse(Reason.invalidField, name, index, `zero_threshold ${h.zeroThreshold} is negative`);
+      return;
+    }
+    if (
+      !isCount(h.zeroCount) ||
+      !Number.isSafeInteger(h.positiveOffset) ||
+      !Number.isSafeInteger(h.negativeOffset)
+    ) {
+      this.refuse(Reason.invalidField, name, index, 'zero_count and bucket offsets must be integers');
+      return;
+    }
+    const total = h.zeroCount + countsTotal(h.positiveCounts) + countsTotal(h.negativeCounts);
+    if (total !== h.count) {
+      this.refuse(Reason.invalidField, name, index, countMismatch(total, h.count));
+      return;
+    }
+    this.points.push({
+      type: 'exponentialHistogram',
+      context: ctx,
+      attributes: attrs.set,
+      timeMs: t.timeMs,
+      timeNs: t.timeNs,
+      startMs: t.startMs,
+      startNs: t.startNs,
+      count: h.count,
+      sum: h.sum,
+      min: h.min,
+      max: h.max,
+      scale: h.scale,
+      zeroCount: h.zeroCount,
+      zeroThreshold: h.zeroThreshold,
+      positive: { offset: h.positiveOffset, bucketCounts: h.positiveCounts },
+      negative: { offset: h.negativeOffset, bucketCounts: h.negativeCounts },
+    });
+  }
+
+  summary(ctx: MetricContext, attrs: AttributeSetInfo, t: PointTimes, s: RawSummary, index: number): void {
+    if (!this.common(ctx, attrs, t, index)) return;
+    const name = ctx.metric.name;
+    const problem = statsProblem(s.count, s.sum, undefined, undefined);
+    if (problem !== undefined) {
+      this.refuse(problem.reason, name, index, problem.message);
+      return;
+    }
+    for (const q of s.quantiles) {
+      if (!(q.quantile >= 0 && q.quantile <= 1)) {
+        this.refuse(Reason.invalidField, name, index, `quantile ${q.quantile} is outside [0, 1]`);
+        return;
+      }
+      if (!Number.isFinite(q.value)) {
+        this.refuse(Reason.nonFinite, name, index, `value at quantile ${q.quantile} is ${q.value}`);
+        return;
+      }
+    }
+    this.points.push({
+      type: 'summary',
+      context: ctx,
+      attributes: attrs.set,
+      timeMs: t.timeMs,
+      timeNs: t.timeNs,
+      startMs: t.startMs,
+      startNs: t.startNs,
+      count: s.count,
+      sum: s.sum,
+      quantiles: s.quantiles,
+    });
+  }
+}
+
+/** A point's times as exact ms + ns remainder (0/0 = not set). */
+export interface PointTimes {
+  timeMs: number;
+  timeNs: number;
+  startMs: number;
+  startNs: number;
+}
+
+export interface RawHistogram {
+  count: number;
+  sum: number | undefined;
+  min: number | undefined;
+  max: number | undefined;
+  bounds: number[];
+  bucketCounts: number[];
+}
+
+export interface RawExponentialHistogram {
+  count: number;
+  sum: number | undefined;
+  min: number | undefined;
+  max: number | undefined;
+  scale: number;
+  zeroCount: number;
+  zeroThreshold: number;
+  positiveOffset: number;
+  positiveCounts: number[];
+  negativeOffset: number;
+  negativeCounts: number[];
+}
+
+export interface RawSummary {
+  count: number;
+  sum: number;
+  quantiles: { quantile: number; value: number }[];
+}
+
+/** A problem shared by every point of a metric, or undefined. */
+export function metricProblem(
+  name: string,
+  kind: MetricKind,
+  temporality: number,
+  resource: { readonly problem: string | undefined },
+): { reason: RejectReason; message: string } | undefined {
+  if (name === '') return { reason: Reason.missingField, message: 'the metric has no name' };
+  if (kind !== MetricKind.gauge && kind !== MetricKind.summary) {
+    if (temporality !== Temporality.delta && temporality !== Temporality.cumulative) {
+      return {
+        reason: Reason.invalidField,
+        message: `aggregation_temporality ${temporality} is not DELTA (1) or CUMULATIVE (2)`,
+      };
+    }
+  }
+  if (resource.problem !== undefined) return { reason: Reason.attributeLimit, message: resource.problem };
+  return undefined;
+}
+
+/** Why an attribute set breaks the limits, or undefined. */
+export function attributeProblem(info: AttributeSetInfo, options: NormalizeOptions): string | undefined {
+  if (info.count > options.maxAttributes) {
+    return `${info.count} attributes exceed the limit of ${options.maxAttributes}`;
+  }
+  if (info.maxKeyLength > options.maxKeyLength) {
+    return `an attribute key of ${info.maxKeyLength} characters exceeds the limit of ${options.maxKeyLength}`;
+  }
+  if (info.maxValueLength > options.maxValueLength) {
+    return `an attribute value of ${info.maxValueLength} characters exceeds the limit of ${options.maxValueLength}`;
+  }
+  return undefined;
+}
+
+function statsProblem(
+  count: number,
+  sum: number | undefined,
+  min: number | undefined,
+  max: number | undefined,
+): { reason: RejectReason; message: string } | undefined {
+  if (!isCount(count))
+    return { reason: Reason.invalidField, message: `count ${count} is not an exact non-negative integer` };
+  if (sum !== undefined && !Number.isFinite(sum))
+    return { reason: Reason.nonFinite, message: `sum is ${sum}` };
+  if (min !== undefined && !Number.isFinite(min))
+    return { reason: Reason.nonFinite, message: `min is ${min}` };
+  if (max !== undefined && !Number.isFinite(max))
+    return { reason: Reason.nonFinite, message: `max is ${max}` };
+  if (min !== undefined && max !== undefined && min > max) {
+    return { reason: Reason.invalidField, message: `min ${min} is greater than max ${max}` };
+  }
+  return undefined;
+}
+
+function isCount(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+/** Σ counts, or NaN when one is not an exact non-negative integer (so it never equals a count). */
+function countsTotal(counts: readonly number[]): number {
+  let total = 0;
+  for (const c of counts) {
+    if (!isCount(c)) return Number.NaN;
+    total += c;
+  }
+  return Number.isSafeInteger(total) ? total : Number.NaN;
+}
+
+function countMismatch(total: number, count: number): string {
+  return Number.isNaN(total)
+    ? 'bucket counts must be exact non-negative integers'
+    : `bucket counts add up to ${total}, not count ${count}`;
+}
+
+function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `${ms} ms` : d.toISOString();
+}
