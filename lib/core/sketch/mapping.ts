@@ -21,7 +21,7 @@ export const MIN_INDEXABLE_VALUE = 2 ** -1022;
  * mapping): with γ = (1+α)/(1−α), bucket `i` holds the magnitudes in (γ^(i−1), γ^i], and its
  * representative value 2γ^i/(1+γ) is within α of every magnitude in it.
  *
- * Example: α = 0.01 → γ ≈ 1.0202; 100 falls in bucket 231, whose representative is ≈ 99.9.
+ * Example: α = 0.01 → γ ≈ 1.0202; 100 falls in bucket 231, whose representative is ≈ 100.49.
  */
 export class LogarithmicMapping {
   readonly relativeAccuracy: number;

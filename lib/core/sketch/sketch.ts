@@ -104,12 +104,12 @@ export class DDSketch implements QuantileSketch {
     if (value > MIN_INDEXABLE_VALUE) {
       const index = Math.ceil(Math.log(value) * this.multiplier);
       const store = this.positive;
-      if (index >= store.minIndex && index <= store.maxIndex) store.add(index, weight);
+      if (index >= store.minIndex && index <= store.maxIndex) store.addInRange(index, weight);
       else this.addOutsideRange(store, this.negative, index, weight);
     } else if (value < -MIN_INDEXABLE_VALUE) {
       const index = Math.ceil(Math.log(-value) * this.multiplier);
       const store = this.negative;
-      if (index >= store.minIndex && index <= store.maxIndex) store.add(index, weight);
+      if (index >= store.minIndex && index <= store.maxIndex) store.addInRange(index, weight);
       else this.addOutsideRange(store, this.positive, index, weight);
     } else if (!Number.isNaN(value)) {
       this.zeros += weight;

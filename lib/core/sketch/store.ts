@@ -4,9 +4,10 @@ const MIN_CAPACITY = 64;
 /**
  * Bucket counts over one contiguous index range `[minIndex, maxIndex]`, growing both ways.
  *
- * Counts live in a `Float64Array` (integers are exact up to 2^53, so no counter can overflow the
- * way a Uint32 one would); measured faster than a plain array for `add` and merge, and a fixed
- * element kind keeps the hot path monomorphic. The allocation keeps slack on both sides so that
+ * Counts live in a `Float64Array`: integers are exact up to 2^53, so no counter overflows the way a
+ * Uint32 one would. Measured against a plain `number[]` (bench/sketch.ts, Node 20): the same insert
+ * speed (≈ 45 M values/s, the cost is `Math.log`) and ~20% faster merges (1.45 M vs 1.21 M/s), thanks
+ * to `set()` for growth and a fixed element kind. The allocation keeps slack on both sides so that
  * a range growing one bucket at a time reallocates O(log n) times.
  *
  * Invariant: when not empty, the buckets at `minIndex` and `maxIndex` hold non-zero counts, so the
@@ -60,6 +61,13 @@ export class DenseStore {
   /** Adds `weight` (> 0) to bucket `index`, growing the range if needed. */
   add(index: number, weight: number): void {
     if (index < this.lo || index > this.hi) this.include(index);
+    const k = index - this.offset;
+    this.counts[k] = (this.counts[k] as number) + weight;
+    this.sum += weight;
+  }
+
+  /** `add` for an index already inside `[minIndex, maxIndex]` (the sketch's hot path checks it). */
+  addInRange(index: number, weight: number): void {
     const k = index - this.offset;
     this.counts[k] = (this.counts[k] as number) + weight;
     this.sum += weight;
