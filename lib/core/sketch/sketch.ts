@@ -112,6 +112,9 @@ export class DDSketch implements QuantileSketch {
       if (index >= store.minIndex && index <= store.maxIndex) store.addInRange(index, weight);
       else this.addOutsideRange(store, this.positive, index, weight);
     } else if (!Number.isNaN(value)) {
+      // -0 → 0: otherwise min/max would carry the sign of whichever zero came first, and the
+      // state (and its bytes) would depend on arrival order.
+      value += 0;
       this.zeros += weight;
     } else {
       throw new WindrowError('sketch values must be finite, got NaN');
