@@ -1,0 +1,83 @@
+/**
+ * Exact (or near-exact) reference computations the aggregate tests compare against, and a seeded
+ * random source for data sets too large for fast-check (randomness is fine in tests, never in
+ * lib/core).
+ *
+ * @example
+ * ```ts
+ * const values = lognormalSample(10_000, { mu: Math.log(100), sigma: 1, seed: 7 });
+ * exactQuantile(values, 0.99); // sorted[⌊0.99·(n−1)⌋]
+ * exactSum(values); // Shewchuk's exact summation, rounded once
+ * ```
+ */
+
+/** Sum of `values` with a single rounding at the end (Shewchuk's partials, as Python's `math.fsum`). */
+export function exactSum(values: Iterable<number>): number {
+  const partials: number[] = [];
+  for (const value of values) {
+    let x = value;
+    let i = 0;
+    for (const p of partials) {
+      let y = p;
+      if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
+      const hi = x + y;
+      const lo = y - (hi - x);
+      if (lo !== 0) partials[i++] = lo;
+      x = hi;
+    }
+    partials.length = i;
+    partials.push(x);
+  }
+  // Partials are non-overlapping and increasing: adding them from the top loses < 1 ulp.
+  let sum = 0;
+  for (let i = partials.length - 1; i >= 0; i--) sum += partials[i] ?? 0;
+  return sum;
+}
+
+/** Population standard deviation by two passes over exactly summed data. */
+export function exactStddev(values: readonly number[]): number {
+  const mean = exactSum(values) / values.length;
+  return Math.sqrt(exactSum(values.map((x) => (x - mean) ** 2)) / values.length);
+}
+
+/** The value of rank ⌊q·(n−1)⌋ in sorted order: the sketch's own definition of a quantile. */
+export function exactQuantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const value = sorted[Math.floor(q * (sorted.length - 1))];
+  if (value === undefined) throw new Error('quantile of no values');
+  return value;
+}
+
+/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws (Box–Muller). */
+export function normalSample(n: number, seed: number): number[] {
+  const random = seededRandom(seed);
+  const out: number[] = [];
+  while (out.length < n) {
+    const u = 1 - random();
+    const v = random();
+    const r = Math.sqrt(-2 * Math.log(u));
+    out.push(r * Math.cos(2 * Math.PI * v));
+    if (out.length < n) out.push(r * Math.sin(2 * Math.PI * v));
+  }
+  return out;
+}
+
+/** Lognormal draws: e^(μ + σ·N(0, 1)), e.g. request latencies with median e^μ. */
+export function lognormalSample(
+  n: number,
+  options: { readonly mu: number; readonly sigma: number; readonly seed: number },
+): number[] {
+  return normalSample(n, options.seed).map((z) => Math.exp(options.mu + options.sigma * z));
+}
