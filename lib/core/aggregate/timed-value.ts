@@ -1,3 +1,9 @@
+/** An instant: integer ms since the Unix epoch and the 0..999_999 ns past it. */
+export interface EventTime {
+  timeMs: number;
+  timeNs: number;
+}
+
 /**
  * A value with the time it was observed, for first/last tracking. Ties are broken by value, never
  * by argument order (OpenTelemetry's `LastValue.merge` picks by order, so two replicas can disagree):
@@ -11,26 +17,25 @@
  * isEarlier(a, b); // true: same instant, smaller value
  * ```
  */
-export interface TimedValue {
-  /** Integer ms since the Unix epoch. */
-  timeMs: number;
-  /** 0..999_999 ns past `timeMs`. */
-  timeNs: number;
+export interface TimedValue extends EventTime {
   value: number;
+}
+
+/** Negative when `a` is before `b`, positive when after, 0 at the same instant. */
+export function compareTimes(a: Readonly<EventTime>, b: Readonly<EventTime>): number {
+  return a.timeMs !== b.timeMs ? a.timeMs - b.timeMs : a.timeNs - b.timeNs;
 }
 
 /** Whether `a` replaces `b` as the last value: later, or at the same time larger. */
 export function isLater(a: Readonly<TimedValue>, b: Readonly<TimedValue>): boolean {
-  if (a.timeMs !== b.timeMs) return a.timeMs > b.timeMs;
-  if (a.timeNs !== b.timeNs) return a.timeNs > b.timeNs;
-  return a.value > b.value;
+  const order = compareTimes(a, b);
+  return order !== 0 ? order > 0 : a.value > b.value;
 }
 
 /** Whether `a` replaces `b` as the first value: earlier, or at the same time smaller. */
 export function isEarlier(a: Readonly<TimedValue>, b: Readonly<TimedValue>): boolean {
-  if (a.timeMs !== b.timeMs) return a.timeMs < b.timeMs;
-  if (a.timeNs !== b.timeNs) return a.timeNs < b.timeNs;
-  return a.value < b.value;
+  const order = compareTimes(a, b);
+  return order !== 0 ? order < 0 : a.value < b.value;
 }
 
 export function assignTimed(target: TimedValue, source: Readonly<TimedValue>): void {
