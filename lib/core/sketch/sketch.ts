@@ -14,12 +14,12 @@ import type { DenseStore } from './store.js';
  * collapse *floor* (an index, shared by both signs) rises just enough, and every bucket below it
  * folds into the bucket at the floor. Collapsing the lowest indices means giving up relative
  * accuracy for the magnitudes nearest zero, on both sides: a value folded upward is off by less
- * than γ^floor in absolute terms, which is ~γ^-maxBuckets times the largest magnitude — the same
- * bargain as the zero bucket. Collapsing the other end instead (the highest magnitudes) would turn
- * p99 of latencies, or the most negative values, into errors of many orders of magnitude. For
- * all-negative data this does mean p99 (the values nearest zero) degrades first, but only once the
- * data spans more than γ^maxBuckets (≈ 10^17 for α = 1%, 1,000 buckets), and then by a negligible
- * absolute amount.
+ * than γ^floor in absolute terms, which is about γ^-maxBuckets times the largest magnitude (γ^-(maxBuckets/2)
+ * when both signs span the same range) — the same bargain as the zero bucket. Collapsing the other
+ * end instead (the highest magnitudes) would turn p99 of latencies, or the most negative values,
+ * into errors of many orders of magnitude. For all-negative data this does mean p99 (the values
+ * nearest zero) degrades first, but only once the data spans more than γ^maxBuckets (≈ 10^17 for
+ * α = 1% and 2,048 buckets), and then by a tiny absolute amount.
  *
  * The floor is always the smallest one that fits the budget for all the data seen, so the state
  * after any sequence of `add`/`mergeFrom` depends only on the multiset of values: merge is
