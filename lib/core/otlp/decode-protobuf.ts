@@ -85,6 +85,8 @@ export function decodeOtlpProtobuf(body: Uint8Array, options: NormalizeOptions):
     if (error instanceof DecodeError) throw error;
     // Defence in depth: whatever the bytes, the caller only ever sees a DecodeError (400, not 500).
     throw new DecodeError('protobuf: undecodable body', { cause: error });
+  } finally {
+    lastBounds.buf = undefined; // do not keep the body alive
   }
   return n.result();
 }
@@ -455,7 +457,7 @@ function histogramPoint(r: WireReader, end: number, ctx: MetricContext, n: Norma
   hist.sum = undefined;
   hist.min = undefined;
   hist.max = undefined;
-  const bounds: number[] = [];
+  let bounds: number[] | undefined;
   const counts: number[] = [];
   let flags = 0;
   let aStart = -1;
@@ -497,10 +499,11 @@ function histogramPoint(r: WireReader, end: number, ctx: MetricContext, n: Norma
         const stop = r.len(end);
         if ((stop - r.pos) % 8 !== 0)
           throw new DecodeError('protobuf: packed explicit_bounds is not a multiple of 8 bytes');
-        while (r.pos < stop) bounds.push(r.double(stop));
+        bounds = packedBounds(r, stop, bounds);
         break;
       }
       case (7 << 3) | I64:
+        bounds = bounds === undefined || bounds === lastBounds.array ? (bounds ?? []).slice() : bounds;
         bounds.push(r.double(end));
         break;
       case (10 << 3) | VARINT:
@@ -518,10 +521,51 @@ function histogramPoint(r: WireReader, end: number, ctx: MetricContext, n: Norma
     }
   }
   if ((flags & FLAG_NO_RECORDED_VALUE) !== 0) return;
-  hist.bounds = bounds;
+  hist.bounds = bounds ?? [];
   hist.bucketCounts = counts;
   const attrs = attributesOf(r, begin, end, aStart, aEnd, contiguous, 9);
   n.histogram(ctx, attrs, times, hist, index);
+}
+
+/**
+ * The last packed explicit_bounds decoded: the points of a histogram metric nearly always share their
+ * bounds, so the same bytes reuse the same array (cheaper than decoding, and downstream merges
+ * compare bounds by reference first). Shared arrays are copied before anything is appended.
+ */
+const lastBounds: { buf: Uint8Array | undefined; start: number; end: number; array: number[] } = {
+  buf: undefined,
+  start: 0,
+  end: 0,
+  array: [],
+};
+
+function packedBounds(r: WireReader, stop: number, previous: number[] | undefined): number[] {
+  const start = r.pos;
+  const n = stop - start;
+  const buf = r.buf;
+  if (previous === undefined && lastBounds.buf === buf && lastBounds.end - lastBounds.start === n) {
+    const from = lastBounds.start;
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (buf[from + i] !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      r.pos = stop;
+      return lastBounds.array;
+    }
+  }
+  const bounds = previous === undefined ? new Array<number>(0) : previous.slice();
+  while (r.pos < stop) bounds.push(r.double(stop));
+  if (previous === undefined) {
+    lastBounds.buf = buf;
+    lastBounds.start = start;
+    lastBounds.end = stop;
+    lastBounds.array = bounds;
+  }
+  return bounds;
 }
 
 const expo: RawExponentialHistogram = {

@@ -43,7 +43,7 @@ export function attributesOfRange(
   field: number,
 ): AttributeSetInfo {
   if (start === end) return EMPTY_ATTRIBUTE_SET_INFO;
-  const hit = interned.lookup(r.buf, start, end);
+  const hit = interned.lookup(r.view, start, end);
   if (hit !== undefined) return hit;
   const saved = r.pos;
   r.pos = start;
@@ -51,7 +51,7 @@ export function attributesOfRange(
   collectKeyValues(r, end, field, entries);
   r.pos = saved;
   const info = attributeSet(entries);
-  interned.insert(r.buf, start, end, info);
+  interned.insert(r.view, start, end, info);
   return info;
 }
 
