@@ -74,23 +74,33 @@ export interface PointOptions extends Partial<PointTime> {
 
 const noAttributes = attributeSet();
 
-function base(options: PointOptions, defaultKind: MetricKind) {
+// Object literals with every field spelled out (no spread): points of one shape, like a decoder's.
+export function numberPoint(value: number, options: PointOptions = {}): NumberPoint {
   return {
-    context: options.context ?? contextFor(options.kind ?? defaultKind),
+    context: options.context ?? contextFor(options.kind ?? 'gauge'),
     attributes: options.attributes ?? noAttributes,
     timeMs: options.timeMs ?? WINDOW_START_MS,
     timeNs: options.timeNs ?? 0,
     startMs: options.startMs ?? 0,
     startNs: options.startNs ?? 0,
+    type: 'number',
+    value,
   };
 }
 
-export function numberPoint(value: number, options: PointOptions = {}): NumberPoint {
-  return { ...base(options, 'gauge'), type: 'number', value };
-}
-
 export function summaryPoint(count: number, sum: number, options: PointOptions = {}): SummaryPoint {
-  return { ...base(options, 'summary'), type: 'summary', count, sum, quantiles: [] };
+  return {
+    context: options.context ?? contextFor(options.kind ?? 'summary'),
+    attributes: options.attributes ?? noAttributes,
+    timeMs: options.timeMs ?? WINDOW_START_MS,
+    timeNs: options.timeNs ?? 0,
+    startMs: options.startMs ?? 0,
+    startNs: options.startNs ?? 0,
+    type: 'summary',
+    count,
+    sum,
+    quantiles: [],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
