@@ -20,9 +20,9 @@
  * - Values are type-tagged, so `"1"` (string), `1` (number) and `true` never share a key.
  * - int64 and double share the tag `n`: `intValue: 1` and `doubleValue: 1.0` are the same number and
  *   get the same key (JavaScript SDKs cannot even tell them apart: they send every integer-valued
- *   number as `intValue`). Numbers are written as the exact decimal of the value: `String(v)` for
- *   doubles (exact for integers below 1e21, which covers the whole int64 range) and the exact decimal
- *   string for int64 values beyond 2^53, so equal numeric values always give equal keys. `-0` is `0`.
+ *   number as `intValue`). Integers are written as their exact decimal (also beyond 2^53, where
+ *   doubles are expanded exactly and int64 keep their exact string), other doubles as `String(v)`, so
+ *   equal numeric values always give equal keys. `-0` is `0`.
  * - Duplicate keys (forbidden by OTLP, but seen on the wire): the last occurrence wins, as in a map
  *   built by assignment in wire order.
  * - JSON.stringify escapes control characters, so a key never contains a raw `\u0000` (id.ts joins
@@ -79,9 +79,21 @@ export function canonicalEmpty(): CanonicalValue {
 
 /** A double, or an int64 that is a safe integer. */
 export function canonicalNumber(n: number): CanonicalValue {
-  // String(-0) is "0" already; NaN and ±Infinity keep their names (valid in attributes).
-  return { value: n, key: `n${String(n)}`, length: 0 };
+  return { value: n, key: `n${exactDecimal(n)}`, length: 0 };
 }
+
+/**
+ * The decimal a number is keyed by. `String(n)` is the shortest round-trip form, which for integers
+ * beyond 2^53 is not their exact value (String(2 ** 60) is "1152921504606847000"), so those are
+ * expanded exactly and match the decimal of an int64 with the same value. Beyond the int64 range no
+ * integer can collide, and `String` is kept. String(-0) is "0"; NaN and ±Infinity keep their names.
+ */
+function exactDecimal(n: number): string {
+  if (Number.isSafeInteger(n) || !Number.isInteger(n) || Math.abs(n) >= TWO_64) return String(n);
+  return BigInt(n).toString();
+}
+
+const TWO_64 = 2 ** 64;
 
 /**
  * An int64 given as its exact decimal string. Within ±(2^53 − 1) it becomes a number; beyond, the
