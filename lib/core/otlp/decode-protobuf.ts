@@ -544,10 +544,12 @@ function packedBounds(r: WireReader, stop: number, previous: number[] | undefine
   const n = stop - start;
   const buf = r.buf;
   if (previous === undefined && lastBounds.buf === buf && lastBounds.end - lastBounds.start === n) {
+    // n is a multiple of 8 (checked by the caller): compare as int32 words.
+    const view = r.view;
     const from = lastBounds.start;
     let same = true;
-    for (let i = 0; i < n; i++) {
-      if (buf[from + i] !== buf[start + i]) {
+    for (let i = 0; i < n; i += 4) {
+      if (view.getInt32(from + i, true) !== view.getInt32(start + i, true)) {
         same = false;
         break;
       }

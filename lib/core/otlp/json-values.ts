@@ -22,7 +22,7 @@ export function isObject(v: unknown): v is JsonObject {
 export function parseJsonBody(body: string | Uint8Array, what: string): unknown {
   let text: string;
   if (typeof body === 'string') {
-    text = body;
+    text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body; // like TextDecoder does for bytes
   } else {
     try {
       text = utf8.decode(body);

@@ -30,6 +30,15 @@ export class WireReader {
 
   /** Reads a field tag (field number << 3 | wire type) before `end`; rejects field number 0. */
   tag(end: number): number {
+    const pos = this.pos;
+    // Fast path: fields 1–15 have one-byte tags.
+    if (pos < end) {
+      const b = this.buf[pos] as number;
+      if (b < 0x80 && b >= 8) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
     const t = this.uint32(end);
     if (t < 8) throw new DecodeError(`protobuf: invalid field number 0 at byte ${this.pos}`);
     return t;
