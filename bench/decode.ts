@@ -18,6 +18,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { decodeOtlpJson } from '#core/otlp/decode-json.js';
 import { decodeOtlpProtobuf } from '#core/otlp/decode-protobuf.js';
+import { clearAttributeCache } from '#core/otlp/pb-attributes.js';
 import { DEFAULT_NORMALIZE_LIMITS, type NormalizeOptions } from '#core/point.js';
 import { type BenchFigure, figure, opsPerSecond } from './report.js';
 
@@ -48,6 +49,14 @@ function prng(seed: number): () => number {
   };
 }
 
+/** Fisher–Yates, in place. */
+function shuffle<T>(items: T[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+}
+
 function hrTime(ms: number): [number, number] {
   return [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];
 }
@@ -67,9 +76,12 @@ function seriesAttributes(metric: number, series: number): Record<string, string
 /**
  * A request of `series × pointsPerSeries` points: a mix of delta monotonic sums (2 in 5 metrics),
  * gauges (2 in 5) and delta explicit-bucket histograms (1 in 5), `SERIES_PER_METRIC` series per metric,
- * points 10 s apart ordered by time then series (like consecutive exports batched by a Collector).
+ * points 10 s apart ordered by time then series (like consecutive exports batched by a Collector), or
+ * in random order with `shuffle` (the worst case for the interner's order prediction).
  */
-export function makeWorkload(opts: { series?: number; pointsPerSeries?: number } = {}): DecodeWorkload {
+export function makeWorkload(
+  opts: { series?: number; pointsPerSeries?: number; shuffle?: boolean } = {},
+): DecodeWorkload {
   const seriesTotal = opts.series ?? 500;
   const pointsPerSeries = opts.pointsPerSeries ?? 20;
   const random = prng(42);
@@ -111,6 +123,7 @@ export function makeWorkload(opts: { series?: number; pointsPerSeries?: number }
         dataPointType: DataPointType.HISTOGRAM,
         dataPoints,
       });
+      if (opts.shuffle) shuffle(dataPoints, random);
       pointCount += dataPoints.length;
     } else {
       const isSum = kind < 2;
@@ -122,6 +135,7 @@ export function makeWorkload(opts: { series?: number; pointsPerSeries?: number }
           value: isSum ? Math.floor(random() * 1000) : random() * 100,
         })),
       );
+      if (opts.shuffle) shuffle(dataPoints, random);
       const descriptor = {
         name: isSum ? `http.server.requests.${m}` : `process.cpu.utilization.${m}`,
         description: '',
@@ -184,16 +198,23 @@ function best(fns: readonly (() => void)[], opsPerCall: number): number[] {
 
 /**
  * Decode figures on the default workload (500 series × 20 points): protobuf and JSON decode +
- * normalize in points/s, each with `JSON.parse` of the JSON body as baseline (ratio = ours / parse).
+ * normalize in points/s, each with `JSON.parse` of the JSON body as baseline (ratio = ours / parse);
+ * protobuf again with the series shuffled and with the attribute cache cleared before every decode.
  */
 export function decodeBench(): BenchFigure[] {
   const w = makeWorkload();
-  const check = decodeOtlpProtobuf(w.protobuf, w.normalizeOptions);
-  if (check.points.length !== w.pointCount) {
-    throw new Error(`workload decodes to ${check.points.length} points, expected ${w.pointCount}`);
+  const shuffled = makeWorkload({ shuffle: true });
+  for (const x of [w, shuffled]) {
+    const check = decodeOtlpProtobuf(x.protobuf, x.normalizeOptions);
+    if (
+      check.points.length !== x.pointCount ||
+      decodeOtlpJson(x.json, x.normalizeOptions).points.length !== x.pointCount
+    ) {
+      throw new Error(`workload decodes to ${check.points.length} points, expected ${x.pointCount}`);
+    }
   }
   let sink = 0;
-  const [pb, json, parse] = best(
+  const [pb, json, parse, pbShuffled, pbCold] = best(
     [
       () => {
         sink += decodeOtlpProtobuf(w.protobuf, w.normalizeOptions).points.length;
@@ -204,14 +225,24 @@ export function decodeBench(): BenchFigure[] {
       () => {
         sink += (JSON.parse(w.json) as { resourceMetrics: unknown[] }).resourceMetrics.length;
       },
+      () => {
+        sink += decodeOtlpProtobuf(shuffled.protobuf, shuffled.normalizeOptions).points.length;
+      },
+      () => {
+        // A first request from a sender: nothing interned yet.
+        clearAttributeCache();
+        sink += decodeOtlpProtobuf(w.protobuf, w.normalizeOptions).points.length;
+      },
     ],
     w.pointCount,
-  ) as [number, number, number];
+  ) as [number, number, number, number, number];
   if (sink === 0) throw new Error('nothing decoded');
   return [
     figure('OTLP protobuf decode + normalize', pb, 'points/s', parse),
     figure('OTLP JSON decode + normalize', json, 'points/s', parse),
-    figure('JSON.parse alone (same body)', parse, 'points/s'),
+    figure('JSON.parse alone (same JSON body)', parse, 'points/s'),
+    figure('OTLP protobuf, series in random order', pbShuffled, 'points/s', parse),
+    figure('OTLP protobuf, cold attribute cache', pbCold, 'points/s', parse),
     figure('protobuf body size', w.protobuf.length / w.pointCount, 'bytes/point'),
     figure('JSON body size', w.json.length / w.pointCount, 'bytes/point'),
   ];
