@@ -69,8 +69,9 @@ export function decodeSimplePoints(body: string | Uint8Array, options: Normalize
       if (!isObject(p)) throw new ShapeError('a point must be an object');
       simplePoint(p, i, n, contexts);
     } catch (error) {
-      if (!(error instanceof ShapeError)) throw error;
-      n.refuse(RejectReason.invalidField, metric, i, error.message);
+      if (error instanceof ShapeError) n.refuse(RejectReason.invalidField, metric, i, error.message);
+      // Defence in depth: whatever the body, the caller only ever sees a DecodeError (400, not 500).
+      else throw new DecodeError('points: undecodable body', { cause: error });
     }
   }
   return n.result();
