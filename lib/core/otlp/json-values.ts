@@ -85,10 +85,21 @@ export function nanosField(o: JsonObject, field: string, out: { ms: number; ns: 
     return;
   }
   if (typeof v === 'string') {
-    if (!UINT64_DIGITS.test(v)) throw new ShapeError(`${field} must be a decimal uint64`);
-    const cut = v.length - 6;
-    out.ms = cut > 0 ? Number(v.slice(0, cut)) : 0;
-    out.ns = Number(cut > 0 ? v.slice(cut) : v);
+    // Digit by digit: the first len−6 digits are whole ms (< 2^53 for any uint64), the last 6 the ns.
+    const len = v.length;
+    if (len === 0 || len > 20) throw new ShapeError(`${field} must be a decimal uint64`);
+    const cut = len - 6;
+    let ms = 0;
+    let ns = 0;
+    for (let i = 0; i < len; i++) {
+      const d = v.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) throw new ShapeError(`${field} must be a decimal uint64`);
+      if (i < cut) ms = ms * 10 + d;
+      else ns = ns * 10 + d;
+    }
+    if (len === 20 && v > '18446744073709551615') throw new ShapeError(`${field} must be a decimal uint64`);
+    out.ms = ms;
+    out.ns = ns;
     return;
   }
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) {

@@ -142,6 +142,8 @@ describe('Function: decodeOtlpJson', () => {
       [{ timeUnixNano: nanos(), asDouble: 'abc' }, 'asDouble must be a number'],
       [{ timeUnixNano: {}, asDouble: 1 }, 'timeUnixNano must be a uint64 (decimal string or integer)'],
       [{ timeUnixNano: '-5', asDouble: 1 }, 'timeUnixNano must be a decimal uint64'],
+      [{ timeUnixNano: '18446744073709551616', asDouble: 1 }, 'timeUnixNano must be a decimal uint64'],
+      [{ timeUnixNano: '', asDouble: 1 }, 'timeUnixNano must be a decimal uint64'],
       [{ timeUnixNano: nanos(), asInt: 1.5 }, 'asInt must be an int64 (decimal string or integer)'],
       [{ timeUnixNano: nanos(), asDouble: 1, attributes: {} }, 'attributes must be an array'],
       [
