@@ -59,6 +59,20 @@ describe('Class: expHistogramKind', () => {
     deterministicBytes: true,
   });
 
+  describeAggregateLaws({
+    kind: expHistogramKind,
+    label: 'points clustered around 2^−30 … 2^30 with thresholds',
+    // Each point narrow, the series wide: absorbing a cluster then meeting a far one exercises spans.
+    points: fc.integer({ min: -30, max: 30 }).chain((center) =>
+      expPointArb({
+        values: expValueArb(center, center + 0.5),
+        scales: fc.integer({ min: 0, max: 4 }),
+        thresholds: fc.constantFrom(0, 0, 2 ** -10, 0.5, 3),
+      }),
+    ),
+    deterministicBytes: true,
+  });
+
   describe('Method: merge', () => {
     it('equals building the histogram of all values directly at the common scale', () => {
       fc.assert(
@@ -112,6 +126,24 @@ describe('Class: expHistogramKind', () => {
         expect(s.positive).toMatchObject({ offset: 1, counts: [1, 1] });
         expect(s.negative.counts).toEqual([]);
       }
+    });
+
+    it('chooses the scale from every count ever seen, absorbed ones included, so merge order cannot matter', () => {
+      // tiny alone fits at scale 4; the threshold 3 absorbs it; huge with tiny needs scale 1. Were the
+      // absorbed bucket forgotten, [tiny, threshold, huge] would stay at scale 4 while
+      // [tiny, huge, threshold] drops to 1.
+      const tiny = expOfValues([{ sign: 1, x: -29.5 }], 4);
+      const threshold = expOfValues([{ sign: 1, x: 1.5 }], 4, {}, {}, 3);
+      const huge = expOfValues([{ sign: 1, x: 29.5 }], 4);
+      const orders = [
+        [tiny, threshold, huge],
+        [tiny, huge, threshold],
+        [huge, threshold, tiny],
+        [threshold, huge, tiny],
+      ];
+      const states = orders.map((points) => ({ ...fold(points), sum: undefined }));
+      for (const s of states) expect(s).toEqual(states[0]);
+      expect(states[0]).toMatchObject({ scale: 1, zeroCount: 2, positive: { span: { low: -59, high: 59 } } });
     });
 
     it('reaches the same state whether a threshold is raised before or after a downscale', () => {
