@@ -148,18 +148,30 @@ export function latestRun<T>(
 }
 
 /**
+ * How long after its start time a series' first snapshot may come and still count in full when no
+ * baseline is known: SDKs export one interval (60 s by default) after start, Prometheus scrapes
+ * within a scrape interval; 10 minutes covers both with room for a slow first export.
+ */
+export const FRESH_START_MS = 10 * 60_000;
+
+/**
  * What a run adds before its first snapshot in this window:
  * - the baseline is of the same run → first − baseline (a decrease is a reset: first in full);
  * - any run after the earliest → first in full (the counter restarted from zero at its start);
- * - the earliest run started after the baseline was taken, or inside this window → first in full;
- * - otherwise nothing: the increase before the first observation is unknown (like the Collector's
- *   cumulativetodelta, which drops a series' first point).
+ * - the earliest run started after the baseline was taken → first in full;
+ * - with no usable baseline, the earliest run's first snapshot counts in full only when its start
+ *   time is known and fresh (at most {@link FRESH_START_MS} before that snapshot): a new process
+ *   whose first export came one export interval after it started. Otherwise nothing: the series was
+ *   running long before windrow saw it, and counting its whole history into this window would be a
+ *   spike no window really had (the Collector's cumulativetodelta drops such a first point too).
+ *
+ * The decision depends on the run alone, never on the window's bounds, so a 1m window and the 1h
+ * window holding it agree and rollups equal the sum of their children.
  */
 function headIncrease<T>(
   run: CumulativeRun<T>,
   earliest: boolean,
   baseline: Baseline<T> | undefined,
-  windowStartMs: number,
   ops: SnapshotOps<T>,
 ): T | undefined {
   if (baseline !== undefined && compareStarts(run, baseline) === 0) {
@@ -169,7 +181,8 @@ function headIncrease<T>(
   if (baseline !== undefined && compareTimes({ timeMs: run.startMs, timeNs: run.startNs }, baseline) > 0) {
     return run.first.value;
   }
-  if (run.startMs >= windowStartMs) return run.first.value;
+  const known = run.startMs > 0 || run.startNs > 0;
+  if (known && run.first.timeMs - run.startMs <= FRESH_START_MS) return run.first.value;
   return undefined;
 }
 
@@ -190,13 +203,12 @@ function headIncrease<T>(
 export function runsIncrease<T>(
   runs: readonly CumulativeRun<T>[],
   baseline: Baseline<T> | undefined,
-  windowStartMs: number,
   ops: SnapshotOps<T>,
 ): T {
   let total = ops.zero();
   for (const [i, run] of runs.entries()) {
     total = ops.add(total, ops.subtract(run.last.value, run.first.value) ?? run.last.value);
-    const head = headIncrease(run, i === 0, baseline, windowStartMs, ops);
+    const head = headIncrease(run, i === 0, baseline, ops);
     if (head !== undefined) total = ops.add(total, head);
   }
   return total;

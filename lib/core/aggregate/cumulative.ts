@@ -123,7 +123,7 @@ function finalizeCumulative(state: CumulativeState, context: FinalizeContext): F
   if (snapshot === undefined || latest === undefined) return { count: 0 };
   const ops = OPS[snapshot];
   const baseline = baselineFor(snapshot, context.baseline);
-  const increase = runsIncrease(runs, baseline, context.windowStartMs, ops);
+  const increase = runsIncrease(runs, baseline, ops);
   let points = 0;
   for (const run of runs) points += run.points;
   return ops.finalize(increase, points, latest.last.value, context);
