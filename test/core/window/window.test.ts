@@ -76,14 +76,10 @@ describe('Function: windowStart', () => {
 
   it('contains the time, for any time and size (including before the epoch)', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: -1e13, max: 1e13 }),
-        fc.integer({ min: 1, max: 1e8 }),
-        (t, size) => {
-          const w = windowOf(t, { sizeMs: size });
-          return w.startMs <= t && t < w.endMs && w.startMs % size === 0;
-        },
-      ),
+      fc.property(fc.integer({ min: -1e13, max: 1e13 }), fc.integer({ min: 1, max: 1e8 }), (t, size) => {
+        const w = windowOf(t, { sizeMs: size });
+        return w.startMs <= t && t < w.endMs && w.startMs % size === 0;
+      }),
     );
   });
 });
