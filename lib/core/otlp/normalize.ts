@@ -1,8 +1,10 @@
 /**
  * Validation and normalization shared by every decoder (OTLP protobuf, OTLP/JSON, simple points).
  * Decoders parse the wire format into plain fields and hand them here; this file decides whether a
- * point is accepted (pushed as a {@link NormalizedPoint}) or refused (counted in {@link Rejections}
- * with a reason and a message, the OTLP partial-success figures). Nothing here throws.
+ * point is accepted (`accept*`, then pushed as a {@link NormalizedPoint}: by `number()` etc. for the
+ * JSON decoders, by the protobuf decoder itself, see decode-protobuf.ts for why) or refused (counted
+ * in {@link Rejections} with a reason and a message, the OTLP partial-success figures). Nothing here
+ * throws.
  *
  * Reasons, in the order they are checked:
  * - `missing_field`: no `time_unix_nano` (0), no number value, bucket counts absent while bounds are
@@ -116,7 +118,27 @@ export class Normalizer {
     return true;
   }
 
-  /** A gauge or sum sample; `value` undefined when the point had neither as_double nor as_int. */
+  /** Validates a gauge or sum sample (`value` undefined: neither as_double nor as_int). */
+  acceptNumber(
+    ctx: MetricContext,
+    attrs: AttributeSetInfo,
+    t: PointTimes,
+    value: number | undefined,
+    index: number,
+  ): value is number {
+    if (!this.common(ctx, attrs, t, index)) return false;
+    if (value === undefined) {
+      this.refuse(Reason.missingField, ctx.metric.name, index, 'the point has no value (as_double / as_int)');
+      return false;
+    }
+    if (!Number.isFinite(value)) {
+      this.refuse(Reason.nonFinite, ctx.metric.name, index, `value is ${value}`);
+      return false;
+    }
+    return true;
+  }
+
+  /** Validates and keeps a gauge or sum sample. */
   number(
     ctx: MetricContext,
     attrs: AttributeSetInfo,
@@ -124,15 +146,7 @@ export class Normalizer {
     value: number | undefined,
     index: number,
   ): void {
-    if (!this.common(ctx, attrs, t, index)) return;
-    if (value === undefined) {
-      this.refuse(Reason.missingField, ctx.metric.name, index, 'the point has no value (as_double / as_int)');
-      return;
-    }
-    if (!Number.isFinite(value)) {
-      this.refuse(Reason.nonFinite, ctx.metric.name, index, `value is ${value}`);
-      return;
-    }
+    if (!this.acceptNumber(ctx, attrs, t, value, index)) return;
     this.points.push({
       type: 'number',
       context: ctx,
@@ -145,19 +159,23 @@ export class Normalizer {
     });
   }
 
-  histogram(
+  /**
+   * Validates a histogram; returns the bucket counts to keep (a single `[count]` bucket for a
+   * count/sum-only histogram), or undefined when the point was refused.
+   */
+  acceptHistogram(
     ctx: MetricContext,
     attrs: AttributeSetInfo,
     t: PointTimes,
     h: RawHistogram,
     index: number,
-  ): void {
-    if (!this.common(ctx, attrs, t, index)) return;
+  ): number[] | undefined {
+    if (!this.common(ctx, attrs, t, index)) return undefined;
     const name = ctx.metric.name;
     const problem = statsProblem(h.count, h.sum, h.min, h.max);
     if (problem !== undefined) {
       this.refuse(problem.reason, name, index, problem.message);
-      return;
+      return undefined;
     }
     const bounds = h.bounds;
     let counts = h.bucketCounts;
@@ -171,7 +189,7 @@ export class Normalizer {
         index,
         `bucket_counts is missing for ${bounds.length} explicit_bounds`,
       );
-      return;
+      return undefined;
     } else if (counts.length !== bounds.length + 1) {
       this.refuse(
         Reason.invalidField,
@@ -179,7 +197,7 @@ export class Normalizer {
         index,
         `bucket_counts has ${counts.length} entries for ${bounds.length} explicit_bounds (expected ${bounds.length + 1})`,
       );
-      return;
+      return undefined;
     }
     let previous = Number.NEGATIVE_INFINITY;
     for (const b of bounds) {
@@ -190,15 +208,28 @@ export class Normalizer {
           index,
           'explicit_bounds must be finite and strictly increasing',
         );
-        return;
+        return undefined;
       }
       previous = b;
     }
     const total = countsTotal(counts);
     if (total !== h.count) {
       this.refuse(Reason.invalidField, name, index, countMismatch(total, h.count));
-      return;
+      return undefined;
     }
+    return counts;
+  }
+
+  /** Validates and keeps a histogram. */
+  histogram(
+    ctx: MetricContext,
+    attrs: AttributeSetInfo,
+    t: PointTimes,
+    h: RawHistogram,
+    index: number,
+  ): void {
+    const counts = this.acceptHistogram(ctx, attrs, t, h, index);
+    if (counts === undefined) return;
     this.points.push({
       type: 'histogram',
       context: ctx,
@@ -211,24 +242,25 @@ export class Normalizer {
       sum: h.sum,
       min: h.min,
       max: h.max,
-      bounds,
+      bounds: h.bounds,
       bucketCounts: counts,
     });
   }
 
-  exponentialHistogram(
+  /** Validates an exponential histogram. */
+  acceptExponentialHistogram(
     ctx: MetricContext,
     attrs: AttributeSetInfo,
     t: PointTimes,
     h: RawExponentialHistogram,
     index: number,
-  ): void {
-    if (!this.common(ctx, attrs, t, index)) return;
+  ): boolean {
+    if (!this.common(ctx, attrs, t, index)) return false;
     const name = ctx.metric.name;
     const problem = statsProblem(h.count, h.sum, h.min, h.max);
     if (problem !== undefined) {
       this.refuse(problem.reason, name, index, problem.message);
-      return;
+      return false;
     }
     if (!Number.isInteger(h.scale) || h.scale < MIN_EXP_SCALE || h.scale > MAX_EXP_SCALE) {
       this.refuse(
@@ -237,15 +269,15 @@ export class Normalizer {
         index,
         `scale ${h.scale} is outside [${MIN_EXP_SCALE}, ${MAX_EXP_SCALE}]`,
       );
-      return;
+      return false;
     }
     if (!Number.isFinite(h.zeroThreshold)) {
       this.refuse(Reason.nonFinite, name, index, `zero_threshold is ${h.zeroThreshold}`);
-      return;
+      return false;
     }
     if (h.zeroThreshold < 0) {
       this.refuse(Reason.invalidField, name, index, `zero_threshold ${h.zeroThreshold} is negative`);
-      return;
+      return false;
     }
     if (
       !isCount(h.zeroCount) ||
@@ -253,13 +285,25 @@ export class Normalizer {
       !Number.isSafeInteger(h.negativeOffset)
     ) {
       this.refuse(Reason.invalidField, name, index, 'zero_count and bucket offsets must be integers');
-      return;
+      return false;
     }
     const total = h.zeroCount + countsTotal(h.positiveCounts) + countsTotal(h.negativeCounts);
     if (total !== h.count) {
       this.refuse(Reason.invalidField, name, index, countMismatch(total, h.count));
-      return;
+      return false;
     }
+    return true;
+  }
+
+  /** Validates and keeps an exponential histogram. */
+  exponentialHistogram(
+    ctx: MetricContext,
+    attrs: AttributeSetInfo,
+    t: PointTimes,
+    h: RawExponentialHistogram,
+    index: number,
+  ): void {
+    if (!this.acceptExponentialHistogram(ctx, attrs, t, h, index)) return;
     this.points.push({
       type: 'exponentialHistogram',
       context: ctx,
@@ -280,24 +324,37 @@ export class Normalizer {
     });
   }
 
-  summary(ctx: MetricContext, attrs: AttributeSetInfo, t: PointTimes, s: RawSummary, index: number): void {
-    if (!this.common(ctx, attrs, t, index)) return;
+  /** Validates a summary. */
+  acceptSummary(
+    ctx: MetricContext,
+    attrs: AttributeSetInfo,
+    t: PointTimes,
+    s: RawSummary,
+    index: number,
+  ): boolean {
+    if (!this.common(ctx, attrs, t, index)) return false;
     const name = ctx.metric.name;
     const problem = statsProblem(s.count, s.sum, undefined, undefined);
     if (problem !== undefined) {
       this.refuse(problem.reason, name, index, problem.message);
-      return;
+      return false;
     }
     for (const q of s.quantiles) {
       if (!(q.quantile >= 0 && q.quantile <= 1)) {
         this.refuse(Reason.invalidField, name, index, `quantile ${q.quantile} is outside [0, 1]`);
-        return;
+        return false;
       }
       if (!Number.isFinite(q.value)) {
         this.refuse(Reason.nonFinite, name, index, `value at quantile ${q.quantile} is ${q.value}`);
-        return;
+        return false;
       }
     }
+    return true;
+  }
+
+  /** Validates and keeps a summary. */
+  summary(ctx: MetricContext, attrs: AttributeSetInfo, t: PointTimes, s: RawSummary, index: number): void {
+    if (!this.acceptSummary(ctx, attrs, t, s, index)) return;
     this.points.push({
       type: 'summary',
       context: ctx,
