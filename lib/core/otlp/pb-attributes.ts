@@ -75,6 +75,26 @@ export function collectKeyValues(r: WireReader, end: number, field: number, entr
   }
 }
 
+/** Attributes collected from a message's `field` tags: interned when contiguous (the usual case). */
+export function attributesOf(
+  r: WireReader,
+  msgStart: number,
+  msgEnd: number,
+  aStart: number,
+  aEnd: number,
+  contiguous: boolean,
+  field: number,
+): AttributeSetInfo {
+  if (aStart < 0) return EMPTY_ATTRIBUTE_SET_INFO;
+  if (contiguous) return attributesOfRange(r, aStart, aEnd, field);
+  const saved = r.pos;
+  r.pos = msgStart;
+  const entries: CanonicalEntry[] = [];
+  collectKeyValues(r, msgEnd, field, entries);
+  r.pos = saved;
+  return attributeSet(entries);
+}
+
 /** Clears the attribute cache (tests, memory pressure). */
 export function clearAttributeCache(): void {
   interned.clear();
