@@ -1,9 +1,9 @@
 /**
  * Validation and normalization shared by every decoder (OTLP protobuf, OTLP/JSON, simple points).
  * Decoders parse the wire format into plain fields and hand them here; this file decides whether a
- * point is accepted (`accept*`, then pushed as a {@link NormalizedPoint}: by `number()` etc. for the
- * JSON decoders, by the protobuf decoder itself, see decode-protobuf.ts for why) or refused (counted
- * in {@link Rejections} with a reason and a message, the OTLP partial-success figures). Nothing here
+ * point is accepted (`accept*`, then pushed as a {@link NormalizedPoint} built with the classes of
+ * points.ts, by `number()` etc. here or by the protobuf readers themselves) or refused (counted in
+ * {@link Rejections} with a reason and a message, the OTLP partial-success figures). Nothing here
  * throws.
  *
  * Reasons, in the order they are checked:
@@ -37,6 +37,13 @@ import {
   Temporality,
 } from '../point.js';
 import type { AttributeSetInfo } from '../series/canonical.js';
+import {
+  ExpBucketRange,
+  ExponentialHistogramSample,
+  HistogramSample,
+  NumberSample,
+  SummarySample,
+} from './points.js';
 
 /** DataPointFlags.FLAG_NO_RECORDED_VALUE (metrics.proto). */
 export const FLAG_NO_RECORDED_VALUE = 1;
@@ -147,16 +154,7 @@ export class Normalizer {
     index: number,
   ): void {
     if (!this.acceptNumber(ctx, attrs, t, value, index)) return;
-    this.points.push({
-      type: 'number',
-      context: ctx,
-      attributes: attrs.set,
-      timeMs: t.timeMs,
-      timeNs: t.timeNs,
-      startMs: t.startMs,
-      startNs: t.startNs,
-      value,
-    });
+    this.points.push(new NumberSample(ctx, attrs.set, t.timeMs, t.timeNs, t.startMs, t.startNs, value));
   }
 
   /**
@@ -230,21 +228,22 @@ export class Normalizer {
   ): void {
     const counts = this.acceptHistogram(ctx, attrs, t, h, index);
     if (counts === undefined) return;
-    this.points.push({
-      type: 'histogram',
-      context: ctx,
-      attributes: attrs.set,
-      timeMs: t.timeMs,
-      timeNs: t.timeNs,
-      startMs: t.startMs,
-      startNs: t.startNs,
-      count: h.count,
-      sum: h.sum,
-      min: h.min,
-      max: h.max,
-      bounds: h.bounds,
-      bucketCounts: counts,
-    });
+    this.points.push(
+      new HistogramSample(
+        ctx,
+        attrs.set,
+        t.timeMs,
+        t.timeNs,
+        t.startMs,
+        t.startNs,
+        h.count,
+        h.sum,
+        h.min,
+        h.max,
+        h.bounds,
+        counts,
+      ),
+    );
   }
 
   /** Validates an exponential histogram. */
@@ -304,24 +303,7 @@ export class Normalizer {
     index: number,
   ): void {
     if (!this.acceptExponentialHistogram(ctx, attrs, t, h, index)) return;
-    this.points.push({
-      type: 'exponentialHistogram',
-      context: ctx,
-      attributes: attrs.set,
-      timeMs: t.timeMs,
-      timeNs: t.timeNs,
-      startMs: t.startMs,
-      startNs: t.startNs,
-      count: h.count,
-      sum: h.sum,
-      min: h.min,
-      max: h.max,
-      scale: h.scale,
-      zeroCount: h.zeroCount,
-      zeroThreshold: h.zeroThreshold,
-      positive: { offset: h.positiveOffset, bucketCounts: h.positiveCounts },
-      negative: { offset: h.negativeOffset, bucketCounts: h.negativeCounts },
-    });
+    this.points.push(exponentialSample(ctx, attrs, t, h));
   }
 
   /** Validates a summary. */
@@ -355,18 +337,19 @@ export class Normalizer {
   /** Validates and keeps a summary. */
   summary(ctx: MetricContext, attrs: AttributeSetInfo, t: PointTimes, s: RawSummary, index: number): void {
     if (!this.acceptSummary(ctx, attrs, t, s, index)) return;
-    this.points.push({
-      type: 'summary',
-      context: ctx,
-      attributes: attrs.set,
-      timeMs: t.timeMs,
-      timeNs: t.timeNs,
-      startMs: t.startMs,
-      startNs: t.startNs,
-      count: s.count,
-      sum: s.sum,
-      quantiles: s.quantiles,
-    });
+    this.points.push(
+      new SummarySample(
+        ctx,
+        attrs.set,
+        t.timeMs,
+        t.timeNs,
+        t.startMs,
+        t.startNs,
+        s.count,
+        s.sum,
+        s.quantiles,
+      ),
+    );
   }
 }
 
@@ -425,6 +408,32 @@ export function metricProblem(
   }
   if (resource.problem !== undefined) return { reason: Reason.attributeLimit, message: resource.problem };
   return undefined;
+}
+
+/** The point for a validated exponential histogram (shared by every decoder). */
+export function exponentialSample(
+  ctx: MetricContext,
+  attrs: AttributeSetInfo,
+  t: PointTimes,
+  h: RawExponentialHistogram,
+): ExponentialHistogramSample {
+  return new ExponentialHistogramSample(
+    ctx,
+    attrs.set,
+    t.timeMs,
+    t.timeNs,
+    t.startMs,
+    t.startNs,
+    h.count,
+    h.sum,
+    h.min,
+    h.max,
+    h.scale,
+    h.zeroCount,
+    h.zeroThreshold,
+    new ExpBucketRange(h.positiveOffset, h.positiveCounts),
+    new ExpBucketRange(h.negativeOffset, h.negativeCounts),
+  );
 }
 
 /** Why an attribute set breaks the limits, or undefined. */

@@ -1,10 +1,11 @@
 /**
  * Protobuf HistogramDataPoint and ExponentialHistogramDataPoint readers (see pb-points.ts for why
- * the points are built here rather than in normalize.ts).
+ * histogram points are built here rather than by `Normalizer.histogram()`).
  */
 import { DecodeError } from '../errors.js';
 import type { MetricContext } from '../point.js';
 import {
+  exponentialSample,
   FLAG_NO_RECORDED_VALUE,
   type Normalizer,
   type RawExponentialHistogram,
@@ -24,6 +25,7 @@ import {
   uint64Count,
   VARINT,
 } from './pb-point-fields.js';
+import { HistogramSample } from './points.js';
 import { type WireReader, wrongWireType } from './wire.js';
 
 // Histogram scratch; bucket arrays are fresh per point because the NormalizedPoint keeps them.
@@ -124,21 +126,22 @@ export function histogramPoint(
   const attrs = attributesOf(r, begin, end, aStart, aEnd, contiguous, 9);
   const bucketCounts = n.acceptHistogram(ctx, attrs, times, hist, index);
   if (bucketCounts === undefined) return;
-  n.points.push({
-    type: 'histogram',
-    context: ctx,
-    attributes: attrs.set,
-    timeMs: times.timeMs,
-    timeNs: times.timeNs,
-    startMs: times.startMs,
-    startNs: times.startNs,
-    count: hist.count,
-    sum: hist.sum,
-    min: hist.min,
-    max: hist.max,
-    bounds: hist.bounds,
-    bucketCounts,
-  });
+  n.points.push(
+    new HistogramSample(
+      ctx,
+      attrs.set,
+      times.timeMs,
+      times.timeNs,
+      times.startMs,
+      times.startNs,
+      hist.count,
+      hist.sum,
+      hist.min,
+      hist.max,
+      hist.bounds,
+      bucketCounts,
+    ),
+  );
 }
 
 /**
@@ -292,24 +295,7 @@ export function exponentialPoint(
   if ((flags & FLAG_NO_RECORDED_VALUE) !== 0) return;
   const attrs = attributesOf(r, begin, end, aStart, aEnd, contiguous, 1);
   if (!n.acceptExponentialHistogram(ctx, attrs, times, expo, index)) return;
-  n.points.push({
-    type: 'exponentialHistogram',
-    context: ctx,
-    attributes: attrs.set,
-    timeMs: times.timeMs,
-    timeNs: times.timeNs,
-    startMs: times.startMs,
-    startNs: times.startNs,
-    count: expo.count,
-    sum: expo.sum,
-    min: expo.min,
-    max: expo.max,
-    scale: expo.scale,
-    zeroCount: expo.zeroCount,
-    zeroThreshold: expo.zeroThreshold,
-    positive: { offset: expo.positiveOffset, bucketCounts: expo.positiveCounts },
-    negative: { offset: expo.negativeOffset, bucketCounts: expo.negativeCounts },
-  });
+  n.points.push(exponentialSample(ctx, attrs, times, expo));
 }
 
 /** Buckets{offset=1 sint32, bucket_counts=2 repeated uint64}: fills `counts`, returns the offset. */
