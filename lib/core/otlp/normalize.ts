@@ -6,9 +6,11 @@
  * {@link Rejections} with a reason and a message, the OTLP partial-success figures). Nothing here
  * throws.
  *
- * Reasons, in the order they are checked:
+ * Checks run in this order, the first failure decides the reason: metric-level problems (they refuse
+ * every point of the metric), time missing, time out of range, start after time, attribute limits,
+ * then the checks of the point's kind. Reasons:
  * - `missing_field`: no `time_unix_nano` (0), no number value, bucket counts absent while bounds are
- *   present, or a metric without a name / data;
+ *   present, or a metric without a name;
  * - `too_far_in_future` / `older_than_horizon`: time beyond `nowMs + maxFutureMs` or before
  *   `nowMs − correctionHorizonMs`;
  * - `invalid_field`: start after time, unspecified or unknown temporality, malformed histogram
