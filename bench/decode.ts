@@ -20,6 +20,7 @@ import { decodeOtlpJson } from '#core/otlp/decode-json.js';
 import { decodeOtlpProtobuf } from '#core/otlp/decode-protobuf.js';
 import { clearAttributeCache } from '#core/otlp/pb-attributes.js';
 import { DEFAULT_NORMALIZE_LIMITS, type NormalizeOptions } from '#core/point.js';
+import { seededRandom } from '#local/random.js';
 import { type BenchFigure, figure, opsPerSecond } from './report.js';
 
 export interface DecodeWorkload {
@@ -36,18 +37,6 @@ const STEP_MS = 10_000;
 const SERIES_PER_METRIC = 20;
 /** The SDK's default explicit bucket boundaries. */
 const BOUNDARIES = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
-
-/** mulberry32: a tiny seeded PRNG so every run measures the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fisher–Yates, in place. */
 function shuffle<T>(items: T[], random: () => number): void {
@@ -84,7 +73,7 @@ export function makeWorkload(
 ): DecodeWorkload {
   const seriesTotal = opts.series ?? 500;
   const pointsPerSeries = opts.pointsPerSeries ?? 20;
-  const random = prng(42);
+  const random = seededRandom(42);
   const metrics: MetricData[] = [];
   const metricCount = Math.ceil(seriesTotal / SERIES_PER_METRIC);
   let pointCount = 0;

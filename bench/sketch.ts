@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { DDSketch as ReferenceSketch } from '@datadog/sketches-js';
 import { ByteWriter } from '#core/codec/bytes.js';
 import { createSketch, type QuantileSketch } from '#core/sketch/index.js';
+import { seededRandom } from '#local/random.js';
 import { type BenchFigure, figure, opsPerSecond } from './report.js';
 
 const ALPHA = 0.01;
@@ -10,21 +11,9 @@ const LATENCIES = 10_000;
 /** The naive alternative to a sketch: every value kept as a float64. */
 const NAIVE_BYTES = LATENCIES * 8;
 
-/** mulberry32: a tiny seeded PRNG so every run measures the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Lognormal latencies in ms: μ = ln 100, σ = 1 (Box–Muller). */
 function lognormal(n: number, seed: number): Float64Array {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

@@ -1,3 +1,5 @@
+import { seededRandom } from './random.js';
+
 /**
  * Synthetic OTLP/JSON traffic for the demo: a few services exporting every 60 s, the way an
  * OpenTelemetry SDK with a PeriodicExportingMetricReader does. Seeded, so a run is reproducible.
@@ -23,17 +25,6 @@ export interface DemoRequest {
 const SERVICES = ['api', 'checkout', 'worker'] as const;
 const ROUTES = ['/orders', '/health'] as const;
 const BOUNDS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500];
-
-/** mulberry32: tiny, fast, good enough for synthetic traffic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(random: () => number): number {
   const u = 1 - random();

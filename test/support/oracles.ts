@@ -48,17 +48,9 @@ export function exactQuantile(values: readonly number[], q: number): number {
   return value;
 }
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '#local/random.js';
+
+import { seededRandom } from '#local/random.js';
 
 /** Standard normal draws (Box–Muller). */
 export function normalSample(n: number, seed: number): number[] {

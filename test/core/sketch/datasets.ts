@@ -1,17 +1,9 @@
 import { ByteWriter } from '#core/codec/bytes.js';
 import type { QuantileSketch } from '#core/sketch/index.js';
 
-/** mulberry32: a tiny seeded PRNG, so every data set is the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '#local/random.js';
+
+export { prng };
 
 /** A standard normal draw (Box–Muller); `1 − u` keeps the logarithm finite. */
 export function normal(random: () => number): number {

@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a tiny, fast seeded PRNG, uniform in [0, 1). The one source of reproducible randomness
+ * for the demo traffic, the benchmarks' workloads and the tests' data sets (lib/core never uses
+ * randomness).
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
