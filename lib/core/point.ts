@@ -175,6 +175,9 @@ export const DEFAULT_NORMALIZE_LIMITS = {
 
 /** What a decoder returns for a body it could decode: the accepted points and what was refused. */
 export interface DecodeResult {
+  /** The accepted points, unless the decoder was given a sink (then empty: the sink had them). */
   readonly points: NormalizedPoint[];
+  /** How many points were accepted (`points.length` when no sink was given). */
+  readonly accepted: number;
   readonly rejections: Rejections;
 }

@@ -67,6 +67,13 @@ export class ByteWriter {
     this.bytes(textEncoder.encode(s));
   }
 
+  /** Bytes as they are, no length prefix (fixed-size fields such as a 16-byte series id). */
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
   /** A copy of the written bytes. */
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
@@ -127,6 +134,14 @@ export class ByteReader {
 
   bytes(): Uint8Array {
     const n = this.uvarint();
+    if (this.pos + n > this.buf.length) throw new StateCodecError('unexpected end of state bytes');
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  /** Exactly `n` bytes, no length prefix (a view, not a copy). */
+  raw(n: number): Uint8Array {
     if (this.pos + n > this.buf.length) throw new StateCodecError('unexpected end of state bytes');
     const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;

@@ -49,9 +49,11 @@ import {
 } from './json-values.js';
 import {
   attributeProblem,
+  describeOtlpPoint,
   FLAG_NO_RECORDED_VALUE,
   metricProblem,
   Normalizer,
+  type PointSink,
   type PointTimes,
 } from './normalize.js';
 
@@ -77,9 +79,13 @@ const DATA_FIELDS: readonly (readonly [string, MetricKind])[] = [
  * @example
  * const { points, rejections } = decodeOtlpJson('{"resourceMetrics":[]}', options);
  */
-export function decodeOtlpJson(body: string | Uint8Array, options: NormalizeOptions): DecodeResult {
+export function decodeOtlpJson(
+  body: string | Uint8Array,
+  options: NormalizeOptions,
+  sink?: PointSink,
+): DecodeResult {
   const root = parseJsonBody(body, 'OTLP/JSON');
-  const n = new Normalizer(options);
+  const n = new Normalizer(options, describeOtlpPoint, sink);
   try {
     if (!isObject(root)) throw new ShapeError('the body must be a JSON object');
     const rms = optionalArray(root, 'resourceMetrics');

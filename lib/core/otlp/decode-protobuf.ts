@@ -26,7 +26,13 @@
 import { DecodeError } from '../errors.js';
 import { type DecodeResult, MetricKind, type NormalizeOptions, type Scope, Temporality } from '../point.js';
 import { type AttributeSetInfo, attributeSet, metricContext } from '../series/canonical.js';
-import { attributeProblem, metricProblem, Normalizer } from './normalize.js';
+import {
+  attributeProblem,
+  describeOtlpPoint,
+  metricProblem,
+  Normalizer,
+  type PointSink,
+} from './normalize.js';
 import { attributesOf } from './pb-attributes.js';
 import { exponentialPoint, histogramPoint, releaseBody } from './pb-histograms.js';
 import { numberPoint, summaryPoint } from './pb-points.js';
@@ -43,8 +49,12 @@ const VARINT = WireType.varint;
  * const { points, rejections } = decodeOtlpProtobuf(body, { nowMs: Date.now(), correctionHorizonMs: 86_400_000,
  *   ...DEFAULT_NORMALIZE_LIMITS });
  */
-export function decodeOtlpProtobuf(body: Uint8Array, options: NormalizeOptions): DecodeResult {
-  const n = new Normalizer(options);
+export function decodeOtlpProtobuf(
+  body: Uint8Array,
+  options: NormalizeOptions,
+  sink?: PointSink,
+): DecodeResult {
+  const n = new Normalizer(options, describeOtlpPoint, sink);
   const r = new WireReader(body);
   try {
     const end = body.length;

@@ -126,7 +126,7 @@ export function histogramPoint(
   const attrs = attributesOf(r, begin, end, aStart, aEnd, contiguous, 9);
   const bucketCounts = n.acceptHistogram(ctx, attrs, times, hist, index);
   if (bucketCounts === undefined) return;
-  n.points.push(
+  n.emit(
     new HistogramSample(
       ctx,
       attrs.set,
@@ -295,7 +295,7 @@ export function exponentialPoint(
   if ((flags & FLAG_NO_RECORDED_VALUE) !== 0) return;
   const attrs = attributesOf(r, begin, end, aStart, aEnd, contiguous, 1);
   if (!n.acceptExponentialHistogram(ctx, attrs, times, expo, index)) return;
-  n.points.push(exponentialSample(ctx, attrs, times, expo));
+  n.emit(exponentialSample(ctx, attrs, times, expo));
 }
 
 /** Buckets{offset=1 sint32, bucket_counts=2 repeated uint64}: fills `counts`, returns the offset. */

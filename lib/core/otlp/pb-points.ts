@@ -75,9 +75,7 @@ export function numberPoint(
   if ((flags & FLAG_NO_RECORDED_VALUE) !== 0) return;
   const attrs = attributesOf(r, begin, end, aStart, aEnd, contiguous, 7);
   if (!n.acceptNumber(ctx, attrs, times, value, index)) return;
-  n.points.push(
-    new NumberSample(ctx, attrs.set, times.timeMs, times.timeNs, times.startMs, times.startNs, value),
-  );
+  n.emit(new NumberSample(ctx, attrs.set, times.timeMs, times.timeNs, times.startMs, times.startNs, value));
 }
 
 const summ: RawSummary = { count: 0, sum: 0, quantiles: [] };
@@ -143,7 +141,7 @@ export function summaryPoint(
   summ.quantiles = quantiles;
   const attrs = attributesOf(r, begin, end, aStart, aEnd, contiguous, 7);
   if (!n.acceptSummary(ctx, attrs, times, summ, index)) return;
-  n.points.push(
+  n.emit(
     new SummarySample(
       ctx,
       attrs.set,

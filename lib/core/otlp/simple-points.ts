@@ -39,7 +39,7 @@ import {
   metricContext,
 } from '../series/canonical.js';
 import { isObject, type Json, type JsonObject, parseJsonBody, ShapeError } from './json-values.js';
-import { attributeProblem, Normalizer, type PointTimes } from './normalize.js';
+import { attributeProblem, Normalizer, type PointSink, type PointTimes } from './normalize.js';
 import { MAX_ANY_VALUE_DEPTH } from './pb-attributes.js';
 
 const SCOPE: Scope = { name: '', version: '' };
@@ -54,12 +54,16 @@ const describeSimplePoint = (metric: string, index: number): string =>
  * @example
  * decodeSimplePoints('{"points":[{"metric":"cpu.temp","timestamp":1764064801250,"value":41.5}]}', options);
  */
-export function decodeSimplePoints(body: string | Uint8Array, options: NormalizeOptions): DecodeResult {
+export function decodeSimplePoints(
+  body: string | Uint8Array,
+  options: NormalizeOptions,
+  sink?: PointSink,
+): DecodeResult {
   const root = parseJsonBody(body, 'points');
   if (!isObject(root) || !Array.isArray(root.points)) {
     throw new DecodeError('points: the body must be an object with a "points" array');
   }
-  const n = new Normalizer(options, describeSimplePoint);
+  const n = new Normalizer(options, describeSimplePoint, sink);
   const contexts = new Map<string, MetricContext>();
   const list = root.points;
   for (let i = 0; i < list.length; i++) {

@@ -11,6 +11,7 @@ export type KindResolver = (point: NormalizedPoint) => AggregateKind<unknown>;
 export interface SeriesWindowState {
   readonly tenant: string;
   readonly seriesId: string;
+  readonly idBytes: Uint8Array;
   readonly shard: number;
   readonly windowStartMs: number;
   /** Readable identity, for the series catalog. */
@@ -47,29 +48,34 @@ export interface PreAggregateOptions {
 
 /**
  * Groups a request's normalized points by (tenant, series, first-tier window) and folds each group
- * into one aggregate state: the function the ingest Lambda calls before writing partials. A request
- * of N points over S series in W windows produces S×W states, typically S (one window).
+ * into one aggregate state: what the ingest Lambda does before writing partials. A request of N
+ * points over S series in W windows produces S×W states, typically S (one window).
+ *
+ * Points are added one at a time so a decoder can stream into it (`decodeOtlpProtobuf(body, opts,
+ * (p) => agg.add(p))`) and no array of the request's points is ever held.
  *
  * @example
- * const agg = preAggregate(decodeOtlpProtobuf(body, opts).points, { tenant: 'default', tier, ids, aggregate, resolveKind });
- * for (const group of agg.groups.values()) writePartial(group.windowStartMs, group.shard, group.series);
+ * const agg = new PreAggregator({ tenant: 'default', tier, ids, aggregate, resolveKind: kindForPoint });
+ * decodeOtlpProtobuf(body, normalizeOptions, (p) => agg.add(p));
+ * for (const group of agg.result().groups.values()) writePartial(group);
  */
-export function preAggregate(
-  points: readonly NormalizedPoint[],
-  options: PreAggregateOptions,
-): PreAggregation {
-  const { tenant, tier, ids, aggregate, resolveKind } = options;
-  const groups = new Map<string, WindowShardGroup>();
+export class PreAggregator {
+  private readonly groups = new Map<string, WindowShardGroup>();
   // Two-level index (window → seriesId → state) avoids building a composite string key per point.
-  const byWindow = new Map<number, Map<string, SeriesWindowState>>();
-  let seriesWindows = 0;
-  for (const point of points) {
+  private readonly byWindow = new Map<number, Map<string, SeriesWindowState>>();
+  private points = 0;
+  private seriesWindows = 0;
+
+  constructor(private readonly options: PreAggregateOptions) {}
+
+  add(point: NormalizedPoint): void {
+    const { tenant, tier, ids, aggregate, resolveKind } = this.options;
     const ref = ids.ref(tenant, point.context, point.attributes);
     const windowStartMs = windowStart(point.timeMs, tier);
-    let windowSeries = byWindow.get(windowStartMs);
+    let windowSeries = this.byWindow.get(windowStartMs);
     if (windowSeries === undefined) {
       windowSeries = new Map();
-      byWindow.set(windowStartMs, windowSeries);
+      this.byWindow.set(windowStartMs, windowSeries);
     }
     let entry = windowSeries.get(ref.seriesId);
     if (entry === undefined) {
@@ -77,6 +83,7 @@ export function preAggregate(
       entry = {
         tenant,
         seriesId: ref.seriesId,
+        idBytes: ref.idBytes,
         shard: ref.shard,
         windowStartMs,
         context: point.context,
@@ -86,17 +93,31 @@ export function preAggregate(
         points: 0,
       };
       windowSeries.set(ref.seriesId, entry);
-      seriesWindows++;
+      this.seriesWindows++;
       const groupKey = `${windowStartMs}#${ref.shard}`;
-      let group = groups.get(groupKey);
+      let group = this.groups.get(groupKey);
       if (group === undefined) {
         group = { windowStartMs, shard: ref.shard, series: new Map() };
-        groups.set(groupKey, group);
+        this.groups.set(groupKey, group);
       }
       group.series.set(ref.seriesId, entry);
     }
     entry.kind.add(entry.state, point, aggregate);
     entry.points++;
+    this.points++;
   }
-  return { groups, points: points.length, seriesWindows };
+
+  result(): PreAggregation {
+    return { groups: this.groups, points: this.points, seriesWindows: this.seriesWindows };
+  }
+}
+
+/** {@link PreAggregator} over an array of points. */
+export function preAggregate(
+  points: readonly NormalizedPoint[],
+  options: PreAggregateOptions,
+): PreAggregation {
+  const agg = new PreAggregator(options);
+  for (const point of points) agg.add(point);
+  return agg.result();
 }

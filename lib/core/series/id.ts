@@ -1,10 +1,19 @@
 import type { AttributeSet, MetricContext } from '../point.js';
 import { murmur3x86_128 } from './hash.js';
 
-/** A series' identity: 128-bit id as 32 hex chars, and its shard for a given shard count. */
+/** A series' identity: 128-bit id as 32 hex chars (and as 16 bytes), and its shard. */
 export interface SeriesRef {
   readonly seriesId: string;
+  /** The id's 16 bytes, computed once: packing partials writes it for every series-window. */
+  readonly idBytes: Uint8Array;
   readonly shard: number;
+}
+
+/** The 16 bytes of a 32-hex-character series id. */
+export function seriesIdBytes(seriesId: string): Uint8Array {
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) out[i] = Number.parseInt(seriesId.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 /**
@@ -67,7 +76,7 @@ export class SeriesIdCache {
     let ref = refs.get(attributes.key);
     if (ref === undefined) {
       const seriesId = seriesIdOf(seriesKey(tenant, context, attributes));
-      ref = { seriesId, shard: shardOf(seriesId, this.shards) };
+      ref = { seriesId, idBytes: seriesIdBytes(seriesId), shard: shardOf(seriesId, this.shards) };
       if (this.entries >= this.maxEntries) {
         this.tenants.clear();
         this.entries = 0;

@@ -55,6 +55,7 @@ describe('Function: decodeOtlpProtobuf', () => {
   it('decodes an empty body as an empty request', () => {
     expect(decodeOtlpProtobuf(new Uint8Array(0), options())).toEqual({
       points: [],
+      accepted: 0,
       rejections: { total: 0, byReason: {}, messages: [] },
     });
   });

@@ -9,6 +9,7 @@ import type { NormalizedPoint } from '#core/point.js';
 import {
   type PreAggregation,
   type SeriesWindowState as PreAggregationEntry,
+  PreAggregator,
   preAggregate,
 } from '#core/preaggregate/preaggregate.js';
 import { SeriesIdCache, shardOf } from '#core/series/id.js';
@@ -162,5 +163,28 @@ describe('Function: preAggregate', () => {
     );
     expect(fromJson.size).toBe(12);
     expect(fromPb).toEqual(fromJson);
+  });
+});
+
+describe('Class: PreAggregator', () => {
+  it('folds points streamed from a decoder exactly like preAggregate over the decoded array', () => {
+    const body = readFileSync(
+      fileURLToPath(new URL('../../../../shared/fixtures/otlp/metrics-delta.pb', import.meta.url)),
+    );
+    const fixtureOptions = options({ nowMs: 1_795_633_200_000 });
+    const settings = {
+      tenant: 'default',
+      tier: minute as NonNullable<typeof minute>,
+      ids: new SeriesIdCache(8),
+      aggregate: DEFAULT_AGGREGATE_OPTIONS,
+      resolveKind: kindForPoint,
+    };
+    const streamed = new PreAggregator(settings);
+    const result = decodeOtlpProtobuf(new Uint8Array(body), fixtureOptions, (p) => streamed.add(p));
+    expect(result.points).toEqual([]);
+    expect(result.accepted).toBe(12);
+    const whole = run(decodeOtlpProtobuf(new Uint8Array(body), fixtureOptions).points);
+    expect(finalized(streamed.result())).toEqual(finalized(whole));
+    expect(streamed.result().points).toBe(12);
   });
 });

@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_AGGREGATE_OPTIONS, encodeTaggedState, kindForPoint } from '#core/aggregate/index.js';
+import { StateCodecError } from '#core/errors.js';
+import { packStates, unpackStates } from '#core/preaggregate/partial-codec.js';
+import { preAggregate } from '#core/preaggregate/preaggregate.js';
+import { SeriesIdCache } from '#core/series/id.js';
+import { parseTiers } from '#core/window/tiers.js';
+import { attributeSet, numberPoint, WINDOW_START_MS } from '../../support/points.js';
+
+const [minute] = parseTiers(['1m']);
+
+function group(values: number[]) {
+  const points = values.map((v, i) =>
+    numberPoint(v, { timeMs: WINDOW_START_MS + (i % 60) * 1000, attributes: attributeSet({ s: i % 7 }) }),
+  );
+  const agg = preAggregate(points, {
+    tenant: 't',
+    tier: minute as NonNullable<typeof minute>,
+    ids: new SeriesIdCache(1),
+    aggregate: DEFAULT_AGGREGATE_OPTIONS,
+    resolveKind: kindForPoint,
+  });
+  const [only] = agg.groups.values();
+  if (only === undefined) throw new Error('no group');
+  return only;
+}
+
+describe('Function: packStates / unpackStates', () => {
+  it('round-trips every series of a group with its id and tagged state', () => {
+    const g = group([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -3.5, 0]);
+    const unpacked = unpackStates(packStates(g.series.values()));
+    expect(unpacked.map((e) => e.seriesId)).toEqual([...g.series.keys()].sort());
+    for (const e of unpacked) {
+      const original = g.series.get(e.seriesId);
+      expect(original).toBeDefined();
+      if (original === undefined) continue;
+      expect(encodeTaggedState(e.kind, e.state)).toEqual(encodeTaggedState(original.kind, original.state));
+    }
+  });
+
+  it('gives the same bytes whatever order the series were added in', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 1, maxLength: 40 }),
+        (values) => {
+          const g = group(values);
+          const entries = [...g.series.values()];
+          expect(packStates(entries.reverse())).toEqual(packStates(g.series.values()));
+        },
+      ),
+    );
+  });
+
+  it('refuses truncated or corrupt bytes with StateCodecError only', () => {
+    const bytes = packStates(group([1, 2, 3, 40, 50, 60, 7.25]).series.values());
+    for (let n = 0; n < bytes.length; n++)
+      expect(() => unpackStates(bytes.subarray(0, n))).toThrow(StateCodecError);
+    expect(() => unpackStates(Uint8Array.of(...bytes, 0))).toThrow(StateCodecError);
+    expect(() => unpackStates(Uint8Array.of(9, ...bytes.subarray(1)))).toThrow(/unknown partial version 9/);
+    expect(() => unpackStates(Uint8Array.of(1, 0xff, 0xff, 0x7f))).toThrow(/claims/);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: bytes.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        (at, xor) => {
+          const corrupt = bytes.slice();
+          corrupt[at] = (corrupt[at] ?? 0) ^ xor;
+          try {
+            unpackStates(corrupt);
+          } catch (error) {
+            expect(error).toBeInstanceOf(StateCodecError);
+          }
+        },
+      ),
+    );
+  });
+});
