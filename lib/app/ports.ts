@@ -1,0 +1,69 @@
+/**
+ * Ports: what the use cases need from the world, implemented by lib/adapters (DynamoDB, Timestream,
+ * SQS) in AWS and by the same adapters against dynalite locally. Use cases never see an SDK.
+ */
+import type { Attributes, MetricDescriptor, Scope } from '../core/point.js';
+
+/** Time comes in through a port so tests and the local runner control it. */
+export interface Clock {
+  nowMs(): number;
+}
+
+export const systemClock: Clock = { nowMs: () => Date.now() };
+
+/**
+ * One packed partial: the states of many series in one (tier, window, shard), written by one request
+ * (`partialId` derived from its content) or one closed child window. Items with the same key are
+ * overwritten, which is what makes retries idempotent.
+ */
+export interface PartialWrite {
+  /** Tier level (0 = the first tier). */
+  readonly tier: number;
+  readonly windowStartMs: number;
+  readonly shard: number;
+  readonly partialId: string;
+  readonly chunk: number;
+  /** `packStates` output. */
+  readonly data: Uint8Array;
+  /** Epoch seconds after which the item may be deleted (DynamoDB TTL). */
+  readonly expiresAtSec: number;
+}
+
+/** A closed window that received new data: the planner re-closes it (a correction). */
+export interface CorrectionMark {
+  readonly tier: number;
+  readonly windowStartMs: number;
+  readonly shard: number;
+  readonly expiresAtSec: number;
+}
+
+/** What a batch of writes cost, counted at the client the way DynamoDB bills it. */
+export interface WriteReport {
+  readonly items: number;
+  readonly bytes: number;
+  /** Σ ⌈item size / 1 KB⌉. */
+  readonly writeUnits: number;
+  /** Item sizes, for percentiles. */
+  readonly itemSizes: readonly number[];
+}
+
+export interface WindowStore {
+  /** Writes every partial or throws; never drops one silently. */
+  writePartials(partials: readonly PartialWrite[]): Promise<WriteReport>;
+  markCorrections(marks: readonly CorrectionMark[]): Promise<WriteReport>;
+}
+
+/** The readable identity of a series, kept in the catalog for queries. */
+export interface SeriesMeta {
+  readonly tenant: string;
+  readonly seriesId: string;
+  readonly metric: MetricDescriptor;
+  readonly resource: Attributes;
+  readonly scope: Scope;
+  readonly attributes: Attributes;
+}
+
+export interface SeriesCatalog {
+  /** Makes sure each series is in the catalog; returns how many were written (not already known). */
+  ensure(series: readonly SeriesMeta[]): Promise<number>;
+}
