@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { aggregateBench } from './aggregate.js';
+import { addsBench } from './aggregate-adds.js';
 import { decodeBench } from './decode.js';
 import { pipelineBench } from './pipeline.js';
 import type { BenchFigure } from './report.js';
@@ -21,6 +22,7 @@ const suites: Record<string, () => BenchFigure[]> = {
   decode: decodeBench,
   sketch: sketchBench,
   aggregate: aggregateBench,
+  adds: addsBench,
 };
 
 const figures: BenchFigure[] = [];

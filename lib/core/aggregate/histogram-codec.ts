@@ -1,6 +1,6 @@
 import type { ByteReader, ByteWriter } from '../codec/bytes.js';
 import { StateCodecError } from '../errors.js';
-import { emptyHistogramState, type HistogramState } from './histogram-state.js';
+import { emptyHistogramState, type HistogramState, histogramState } from './histogram-state.js';
 import { readStats, STATS_FLAG_BITS, statsFlags, writeStats } from './histogram-stats.js';
 
 /**
@@ -71,7 +71,7 @@ export function readHistogramBody(input: ByteReader): HistogramState {
     count += c;
   }
   if (!Number.isSafeInteger(count)) throw new StateCodecError('histogram count out of range');
-  return { count, ...readStats(input, flags & STATS_FLAG_BITS, count), bounds, counts };
+  return histogramState(count, readStats(input, flags & STATS_FLAG_BITS, count), bounds, counts);
 }
 
 export function encodeHistogramState(state: HistogramState, out: ByteWriter): void {

@@ -98,3 +98,30 @@ export function pointLayout(point: HistogramPoint): { bounds: number[]; counts: 
   if (!Number.isSafeInteger(total)) return undefined;
   return { bounds, counts: point.bucketCounts.slice() };
 }
+
+/**
+ * The total count of a point whose layout {@link pointLayout} accepts, or −1 when it refuses it;
+ * the same checks, without building the layout.
+ */
+export function layoutTotal(point: HistogramPoint): number {
+  const counts = point.bucketCounts;
+  if (counts.length === 0) return isCount(point.count) ? point.count : -1;
+  if (counts.length !== point.bounds.length + 1) return -1;
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const b of point.bounds) {
+    if (!Number.isFinite(b) || !(b > previous)) return -1;
+    previous = b;
+  }
+  return validCountsTotal(counts);
+}
+
+/** The sum of `counts` when each is a count and the sum a safe integer (pointLayout's rule), else −1. */
+export function validCountsTotal(counts: readonly number[]): number {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i] as number;
+    if (!isCount(c)) return -1;
+    total += c;
+  }
+  return Number.isSafeInteger(total) ? total : -1;
+}

@@ -1,6 +1,6 @@
 import type { ByteReader, ByteWriter } from '../codec/bytes.js';
 import { StateCodecError } from '../errors.js';
-import { type CompensatedSum, mergeSums, sumValue } from './compensated-sum.js';
+import { type CompensatedSum, mergeSums, mergeSumTerm, sumValue } from './compensated-sum.js';
 import type { FinalStats } from './contract.js';
 
 /**
@@ -68,6 +68,30 @@ export function mergeStatsInto(target: HistogramStats, source: HistogramStats): 
   target.sum = sum;
   target.min = min;
   target.max = max;
+}
+
+/**
+ * `mergeStatsInto(target, pointStats(count, sum, min, max))` for a point with count > 0, in place and
+ * without allocating (the histogram add hot path). `target` must own its sum object, as every
+ * state does (states never share their parts).
+ */
+export function mergePointStatsInto(
+  target: HistogramStats,
+  sum: number | undefined,
+  min: number | undefined,
+  max: number | undefined,
+): void {
+  if (target.sum !== undefined) {
+    if (sum !== undefined && Number.isFinite(sum)) mergeSumTerm(target.sum, sum + 0);
+    else target.sum = undefined;
+  }
+  target.min = target.min === undefined || !isKnown(min) ? undefined : Math.min(target.min, min);
+  target.max = target.max === undefined || !isKnown(max) ? undefined : Math.max(target.max, max);
+}
+
+/** What {@link pointStats} keeps: a finite value (non-finite ones count as absent). */
+export function isKnown(v: number | undefined): v is number {
+  return v !== undefined && Number.isFinite(v);
 }
 
 /** Stats of a difference of cumulative snapshots: the sum subtracts; min/max of the observations

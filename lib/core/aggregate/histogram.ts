@@ -3,10 +3,10 @@ import { type AggregateKind, type FinalizeContext, type FinalStats, percentileNa
 import { decodeHistogramState, encodeHistogramState } from './histogram-codec.js';
 import { bucketQuantile } from './histogram-quantile.js';
 import {
+  addHistogramPoint,
   cloneHistogramState,
   emptyHistogramState,
   type HistogramState,
-  histogramFromPoint,
   mergeHistogramInto,
 } from './histogram-state.js';
 import { putStats } from './histogram-stats.js';
@@ -71,11 +71,9 @@ export const histogramKind: AggregateKind<HistogramState> = {
     if (point.type !== 'histogram') {
       throw new WindrowError(`the histogram aggregate cannot add a ${point.type} point`);
     }
-    const single = histogramFromPoint(point);
     // Malformed layouts are rejected by normalization (RejectReason.invalidField); one that slipped
     // through is dropped rather than let it corrupt the window's buckets.
-    if (single === undefined || single.count === 0) return;
-    mergeHistogramInto(state, single);
+    addHistogramPoint(state, point);
   },
   merge(a, b) {
     const out = cloneHistogramState(a);

@@ -2,6 +2,7 @@ import type { ByteReader, ByteWriter } from '../codec/bytes.js';
 import { StateCodecError } from '../errors.js';
 import { decodeSketch } from '../sketch/index.js';
 import { emptyNumberState, type NumberState, setSingleValue } from './number-state.js';
+import { setTimed } from './timed-value.js';
 
 /**
  * The number state encoding, version 1. Sized for DynamoDB, which bills every started KB: a
@@ -111,14 +112,16 @@ export function decodeNumberState(input: ByteReader): NumberState {
   if (sketch.count !== count) {
     throw new StateCodecError(`number state count ${count} disagrees with its sketch (${sketch.count})`);
   }
+  // Written into the empty state's own parts: no object literals (see NumberStateData).
   state.count = count;
-  state.sum = { hi, lo };
+  state.sum.hi = hi;
+  state.sum.lo = lo;
   state.min = sketch.min;
   state.max = sketch.max;
   state.mean = mean;
   state.m2 = m2;
-  state.first = { timeMs: firstMs, timeNs: firstNs, value: firstValue };
-  state.last = { timeMs: lastMs, timeNs: lastNs, value: lastValue };
+  setTimed(state.first, firstMs, firstNs, firstValue);
+  setTimed(state.last, lastMs, lastNs, lastValue);
   state.sketch = sketch;
   return state;
 }

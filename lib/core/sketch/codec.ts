@@ -1,6 +1,6 @@
 import type { ByteReader, ByteWriter } from '../codec/bytes.js';
 import { StateCodecError } from '../errors.js';
-import { LogarithmicMapping } from './mapping.js';
+import { type LogarithmicMapping, mappingFor } from './mapping.js';
 import { DenseStore } from './store.js';
 
 /**
@@ -86,7 +86,7 @@ function readParts(input: ByteReader): SketchParts {
   if (version !== SKETCH_CODEC_VERSION) throw new StateCodecError(`unknown sketch version ${version}`);
   const relativeAccuracy = input.f64();
   // The mapping validates α (a ConfigError here becomes a StateCodecError in decodeSketchParts).
-  const mapping = new LogarithmicMapping(relativeAccuracy);
+  const mapping = mappingFor(relativeAccuracy);
   const maxBuckets = input.uvarint();
   if (maxBuckets < 2 || maxBuckets > MAX_BUCKETS_LIMIT) {
     throw new StateCodecError(`sketch maxBuckets out of range: ${maxBuckets}`);
@@ -123,6 +123,16 @@ function readParts(input: ByteReader): SketchParts {
   return { mapping, maxBuckets, floor, zeroCount, min, max, negative, positive };
 }
 
+/**
+ * Indices of the non-zero buckets of the store being encoded (reused: encoding never re-enters; it
+ * grows to the most non-zero buckets of any store encoded, at most maxBuckets).
+ * Finding them takes one scan of the range; sizing and writing then visit only them, where two
+ * scans of the whole range (sizes, then bytes) with `countAt` and `varintLength` per bucket were
+ * most of the cost of a short state, whose few values spread over ~170 buckets. Measured with
+ * `npx tsx bench/aggregate-adds.ts`, number encode of a 20-point state: ~1,650 ns → ~1,050 ns.
+ */
+const nonZero: number[] = [];
+
 function encodeStore(out: ByteWriter, store: DenseStore): void {
   if (store.isEmpty) {
     out.u8(STORE_EMPTY);
@@ -130,31 +140,28 @@ function encodeStore(out: ByteWriter, store: DenseStore): void {
   }
   const lo = store.minIndex;
   const hi = store.maxIndex;
-  let dense = varintLength(store.span);
-  let sparse = 0;
-  let nonZero = 0;
+  const n = store.nonZeroIndices(nonZero);
+  // Dense: the span, then one count per bucket (a zero takes one byte). Sparse: the number of
+  // non-zero buckets, then each count and (after the first) its gap from the previous one.
+  let dense = varintLength(store.span) + (store.span - n);
+  let sparse = varintLength(n);
   let previous = lo;
-  for (let i = lo; i <= hi; i++) {
-    const c = store.countAt(i);
-    const size = varintLength(c);
+  for (let k = 0; k < n; k++) {
+    const i = nonZero[k] as number;
+    const size = varintLength(store.countAt(i));
     dense += size;
-    if (c > 0) {
-      sparse += size + (i === lo ? 0 : varintLength(i - previous));
-      previous = i;
-      nonZero++;
-    }
+    sparse += size + (i === lo ? 0 : varintLength(i - previous));
+    previous = i;
   }
-  sparse += varintLength(nonZero);
   if (sparse < dense) {
     out.u8(STORE_SPARSE);
     out.svarint(lo);
-    out.uvarint(nonZero);
+    out.uvarint(n);
     previous = lo;
-    for (let i = lo; i <= hi; i++) {
-      const c = store.countAt(i);
-      if (c === 0) continue;
+    for (let k = 0; k < n; k++) {
+      const i = nonZero[k] as number;
       if (i !== lo) out.uvarint(i - previous);
-      out.uvarint(c);
+      out.uvarint(store.countAt(i));
       previous = i;
     }
     return;
@@ -209,6 +216,7 @@ function decodeStore(input: ByteReader, bounds: StoreBounds): DenseStore {
 }
 
 function varintLength(v: number): number {
+  if (v < 0x80) return 1;
   let n = 1;
   while (v >= 0x80) {
     v = Math.floor(v / 0x80);

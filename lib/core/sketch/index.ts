@@ -2,7 +2,7 @@ import type { ByteReader } from '../codec/bytes.js';
 import { ConfigError } from '../errors.js';
 import { decodeSketchParts, MAX_BUCKETS_LIMIT } from './codec.js';
 import type { QuantileSketch } from './contract.js';
-import { LogarithmicMapping } from './mapping.js';
+import { mappingFor } from './mapping.js';
 import { DDSketch } from './sketch.js';
 import { DenseStore } from './store.js';
 
@@ -41,7 +41,7 @@ export function createSketch(options: SketchOptions): QuantileSketch {
     );
   }
   return new DDSketch({
-    mapping: new LogarithmicMapping(relativeAccuracy),
+    mapping: mappingFor(relativeAccuracy),
     maxBuckets,
     floor: Number.NEGATIVE_INFINITY,
     zeroCount: 0,
