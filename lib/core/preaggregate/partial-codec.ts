@@ -42,6 +42,39 @@ export function packStates(entries: Iterable<PackedEntry>): Uint8Array {
   return out.finish();
 }
 
+/**
+ * Like {@link packStates}, split into chunks of at most about `maxChunkBytes` each (DynamoDB items
+ * are limited to 400 KB). The split depends only on the states (seriesId order, encoded sizes), so
+ * a retried request produces the same chunks, and each chunk is a complete pack on its own.
+ */
+export function packStatesChunked(entries: Iterable<PackedEntry>, maxChunkBytes: number): Uint8Array[] {
+  const sorted = [...entries].sort((a, b) => (a.seriesId < b.seriesId ? -1 : a.seriesId > b.seriesId ? 1 : 0));
+  const chunks: Uint8Array[] = [];
+  let current: Uint8Array[] = [];
+  let currentBytes = 0;
+  const flush = () => {
+    const out = new ByteWriter(currentBytes + 16);
+    out.u8(PARTIAL_CODEC_VERSION);
+    out.uvarint(current.length);
+    for (const entry of current) out.raw(entry);
+    chunks.push(out.finish());
+    current = [];
+    currentBytes = 0;
+  };
+  for (const entry of sorted) {
+    const one = new ByteWriter(96);
+    if (entry.idBytes.length !== 16) throw new StateCodecError(`series id of ${entry.idBytes.length} bytes`);
+    one.raw(entry.idBytes);
+    writeTaggedState(entry.kind, entry.state, one);
+    const bytes = one.finish();
+    if (current.length > 0 && currentBytes + bytes.length > maxChunkBytes) flush();
+    current.push(bytes);
+    currentBytes += bytes.length;
+  }
+  if (current.length > 0 || chunks.length === 0) flush();
+  return chunks;
+}
+
 /** Reads what {@link packStates} wrote. @throws StateCodecError on corrupt or truncated bytes. */
 export function unpackStates(bytes: Uint8Array): UnpackedEntry[] {
   const input = new ByteReader(bytes);

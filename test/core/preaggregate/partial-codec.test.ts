@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_AGGREGATE_OPTIONS, encodeTaggedState, kindForPoint } from '#core/aggregate/index.js';
 import { StateCodecError } from '#core/errors.js';
-import { packStates, unpackStates } from '#core/preaggregate/partial-codec.js';
+import { packStates, packStatesChunked, unpackStates } from '#core/preaggregate/partial-codec.js';
 import { preAggregate } from '#core/preaggregate/preaggregate.js';
 import { SeriesIdCache } from '#core/series/id.js';
 import { parseTiers } from '#core/window/tiers.js';
@@ -74,5 +74,19 @@ describe('Function: packStates / unpackStates', () => {
         },
       ),
     );
+  });
+});
+
+describe('Function: packStatesChunked', () => {
+  it('splits deterministically into complete packs under the limit, losing nothing', () => {
+    const g = group(Array.from({ length: 70 }, (_, i) => i * 1.5));
+    const whole = unpackStates(packStates(g.series.values()));
+    const chunks = packStatesChunked(g.series.values(), 120);
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks) expect(c.length).toBeLessThanOrEqual(120 + 8);
+    const rejoined = chunks.flatMap((c) => unpackStates(c));
+    expect(rejoined.map((e) => e.seriesId)).toEqual(whole.map((e) => e.seriesId));
+    expect(packStatesChunked([...g.series.values()].reverse(), 120)).toEqual(chunks);
+    expect(packStatesChunked(g.series.values(), 1_000_000)).toEqual([packStates(g.series.values())]);
   });
 });

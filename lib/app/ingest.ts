@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import type { AggregateOptions } from '../core/aggregate/contract.js';
+import { kindForPoint } from '../core/aggregate/registry.js';
+import type { WindrowConfig } from '../core/config/config.js';
+import { decodeOtlpJson } from '../core/otlp/decode-json.js';
+import { decodeOtlpProtobuf } from '../core/otlp/decode-protobuf.js';
+import type { PointSink } from '../core/otlp/normalize.js';
+import { decodeSimplePoints } from '../core/otlp/simple-points.js';
+import { DEFAULT_NORMALIZE_LIMITS, type DecodeResult, type NormalizeOptions } from '../core/point.js';
+import { packStatesChunked } from '../core/preaggregate/partial-codec.js';
+import { PreAggregator, type SeriesWindowState } from '../core/preaggregate/preaggregate.js';
+import type { SeriesIdCache } from '../core/series/id.js';
+import type { IngestFormat, IngestRequest, IngestResult } from './ingest-types.js';
+import type { Clock, CorrectionMark, PartialWrite, SeriesCatalog, SeriesMeta, WindowStore } from './ports.js';
+
+export type { IngestFormat, IngestRequest, IngestResult } from './ingest-types.js';
+
+export interface IngestDeps {
+  readonly store: WindowStore;
+  readonly catalog: SeriesCatalog;
+  readonly clock: Clock;
+  readonly config: WindrowConfig;
+  /** Warm across requests (module scope in a Lambda). */
+  readonly ids: SeriesIdCache;
+}
+
+/** DynamoDB items are limited to 400 KB; keys and attribute names need a little of that. */
+export const MAX_PARTIAL_CHUNK_BYTES = 350_000;
+
+/**
+ * How far the planner's clock may be ahead of ours. Lambda clocks are NTP-synchronized to within
+ * milliseconds; one second is a generous bound that costs at most a spare correction mark.
+ */
+export const CLOCK_SKEW_MARGIN_MS = 1_000;
+
+/** Partials stay one day past the correction horizon, then DynamoDB TTL removes them for free. */
+const PARTIAL_RETENTION_AFTER_HORIZON_MS = 86_400_000;
+
+const DECODERS: Record<
+  IngestFormat,
+  (body: Uint8Array, o: NormalizeOptions, sink: PointSink) => DecodeResult
+> = {
+  'otlp-protobuf': decodeOtlpProtobuf,
+  'otlp-json': decodeOtlpJson,
+  points: decodeSimplePoints,
+};
+
+/**
+ * The ingest use case: decode and pre-aggregate one request, write one packed partial per
+ * (first-tier window, shard, chunk) it touches, register new series, then look at the clock again
+ * and mark windows that may already be closing (DESIGN.md §3, post-write lateness check).
+ *
+ * Idempotent: `partialId` is a hash of the tenant, format and decoded body, and chunking is
+ * deterministic, so a retried request overwrites its own items instead of adding to them.
+ *
+ * @example
+ * const result = await ingest({ tenant: 'default', format: 'otlp-protobuf', body }, deps);
+ * // → { accepted: 12, rejected: 0, partials: 3, writeUnits: 3, … }
+ * @throws DecodeError when the body cannot be decoded at all (nothing is written)
+ * @throws StoreUnavailableError when the store stays throttled or down (safe to retry)
+ */
+export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<IngestResult> {
+  const { config, clock, ids } = deps;
+  const tier = config.tiers[0];
+  if (tier === undefined) throw new Error('configuration has no tiers');
+  const nowMs = clock.nowMs();
+  const aggregate: AggregateOptions = {
+    sketchRelativeAccuracy: config.sketchRelativeAccuracy,
+    sketchMaxBuckets: 2048,
+  };
+  const pre = new PreAggregator({ tenant: request.tenant, tier, ids, aggregate, resolveKind: kindForPoint });
+  const decoded = DECODERS[request.format](
+    request.body,
+    {
+      nowMs,
+      correctionHorizonMs: config.correctionHorizonMs,
+      maxFutureMs: DEFAULT_NORMALIZE_LIMITS.maxFutureMs,
+      maxAttributes: config.limits.maxAttributes,
+      maxKeyLength: config.limits.maxKeyLength,
+      maxValueLength: config.limits.maxValueLength,
+    },
+    (point) => pre.add(point),
+  );
+  const { groups, seriesWindows } = pre.result();
+
+  const partialId = partialIdOf(request);
+  const writes: PartialWrite[] = [];
+  const series = new Map<string, SeriesMeta>();
+  for (const group of groups.values()) {
+    const expiresAtSec = Math.ceil(
+      (group.windowStartMs + tier.sizeMs + config.correctionHorizonMs + PARTIAL_RETENTION_AFTER_HORIZON_MS) /
+        1000,
+    );
+    const chunks = packStatesChunked(group.series.values(), MAX_PARTIAL_CHUNK_BYTES);
+    for (const [chunk, data] of chunks.entries()) {
+      writes.push({
+        tier: 0,
+        windowStartMs: group.windowStartMs,
+        shard: group.shard,
+        partialId,
+        chunk,
+        data,
+        expiresAtSec,
+      });
+    }
+    for (const entry of group.series.values()) {
+      if (!series.has(entry.seriesId)) series.set(entry.seriesId, seriesMeta(entry));
+    }
+  }
+
+  const [report, newSeries] = await Promise.all([
+    deps.store.writePartials(writes),
+    deps.catalog.ensure([...series.values()]),
+  ]);
+
+  // Post-write lateness check: the write may have landed after a close of its window started.
+  const afterMs = clock.nowMs();
+  const marks: CorrectionMark[] = [];
+  let latePoints = 0;
+  for (const group of groups.values()) {
+    const closingAtMs = group.windowStartMs + tier.sizeMs + config.allowedLatenessMs - CLOCK_SKEW_MARGIN_MS;
+    if (afterMs < closingAtMs) continue;
+    marks.push({
+      tier: 0,
+      windowStartMs: group.windowStartMs,
+      shard: group.shard,
+      expiresAtSec: Math.ceil(
+        (afterMs + config.correctionHorizonMs + PARTIAL_RETENTION_AFTER_HORIZON_MS) / 1000,
+      ),
+    });
+    for (const entry of group.series.values()) latePoints += entry.points;
+  }
+  const markReport = marks.length > 0 ? await deps.store.markCorrections(marks) : undefined;
+
+  return {
+    accepted: decoded.accepted,
+    rejected: decoded.rejections.total,
+    rejections: decoded.rejections,
+    seriesWindows,
+    partials: report.items,
+    bytes: report.bytes + (markReport?.bytes ?? 0),
+    writeUnits: report.writeUnits + (markReport?.writeUnits ?? 0),
+    itemSizes: report.itemSizes,
+    latePoints,
+    corrections: marks.length,
+    newSeries,
+  };
+}
+
+/**
+ * The content-derived id of a request's partials: SHA-256 of tenant, format and decoded body,
+ * 128 bits in base64url (22 characters, short in every sort key). Gzip or not, the same body gives
+ * the same id.
+ */
+export function partialIdOf(request: IngestRequest): string {
+  return createHash('sha256')
+    .update(request.tenant)
+    .update('\u0000')
+    .update(request.format)
+    .update('\u0000')
+    .update(request.body)
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+function seriesMeta(entry: SeriesWindowState): SeriesMeta {
+  return {
+    tenant: entry.tenant,
+    seriesId: entry.seriesId,
+    metric: entry.context.metric,
+    resource: entry.context.resource.attributes,
+    scope: entry.context.scope,
+    attributes: entry.attributes.attributes,
+  };
+}
