@@ -1,0 +1,113 @@
+/**
+ * The series catalog in the window-state table: one `S#<tenant>#<seriesId>` / `meta` item per series,
+ * with its readable identity for queries. Ingest calls `ensure` on every request, so a warm cache of
+ * known series keeps the hot path free of reads and writes; only a series this Lambda has not seen
+ * costs a conditional put (1 write unit, also when the series already exists).
+ */
+import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type Clock, type SeriesCatalog, type SeriesMeta, systemClock } from '../../app/ports.js';
+import { seriesKeyOf } from './keys.js';
+import { forEachBounded, resolveRetry, type RetryOptions, withRetry } from './retry.js';
+import { ATTR } from './table.js';
+
+export interface DynamoSeriesCatalogOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Stamps `firstSeenMs` (default: the system clock). */
+  readonly clock?: Clock;
+  /** Known series remembered (default 100 000); when full the cache is cleared wholesale. */
+  readonly cacheSize?: number;
+  /** Conditional puts in flight at once (default 8). */
+  readonly concurrency?: number;
+  readonly retry?: Partial<RetryOptions>;
+}
+
+/**
+ * Item attributes: `tenant`, `seriesId`, `name`, `kind`, `unit`, `description`, `temporality` (N, OTLP
+ * number), `monotonic` (BOOL), `resource`, `scope`, `attributes` (JSON strings: exact, including
+ * int64 beyond 2^53 kept as decimal strings, and cheaper to write than maps), `firstSeenMs` (N).
+ * No `ttl`: a series entry lives as long as the table.
+ *
+ * @example
+ * const catalog = new DynamoSeriesCatalog({ client, tableName: 'windrow-state' });
+ * const written = await catalog.ensure(seriesOfRequest); // 0 when all were known
+ */
+export class DynamoSeriesCatalog implements SeriesCatalog {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly clock: Clock;
+  private readonly cacheSize: number;
+  private readonly concurrency: number;
+  private readonly retry: RetryOptions;
+  private readonly known = new Set<string>();
+
+  constructor(options: DynamoSeriesCatalogOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.clock = options.clock ?? systemClock;
+    this.cacheSize = Math.max(1, options.cacheSize ?? 100_000);
+    this.concurrency = options.concurrency ?? 8;
+    this.retry = resolveRetry(options.retry);
+  }
+
+  /**
+   * Writes the series not known yet (`attribute_not_exists(PK)`, so `firstSeenMs` is never
+   * overwritten; an existing item counts as known, not written). Returns how many items were created.
+   * Throws `StoreUnavailableError` when the retry budget runs out (series written before that stay
+   * cached), `StoreRequestError` for a refused request, unknown errors unchanged.
+   */
+  async ensure(series: readonly SeriesMeta[]): Promise<number> {
+    const unknown = new Map<string, SeriesMeta>();
+    for (const meta of series) {
+      const cacheKey = `${meta.tenant}#${meta.seriesId}`;
+      if (!this.known.has(cacheKey)) unknown.set(cacheKey, meta);
+    }
+    if (unknown.size === 0) return 0;
+
+    let written = 0;
+    await forEachBounded([...unknown], this.concurrency, async ([cacheKey, meta]) => {
+      if (await this.put(meta)) written++;
+      this.remember(cacheKey);
+    });
+    return written;
+  }
+
+  /** True when the item was created, false when it already existed. */
+  private async put(meta: SeriesMeta): Promise<boolean> {
+    const key = seriesKeyOf(meta.tenant, meta.seriesId);
+    const { metric } = meta;
+    const command = new PutItemCommand({
+      TableName: this.tableName,
+      Item: {
+        [ATTR.pk]: { S: key.pk },
+        [ATTR.sk]: { S: key.sk },
+        tenant: { S: meta.tenant },
+        seriesId: { S: meta.seriesId },
+        name: { S: metric.name },
+        kind: { S: metric.kind },
+        unit: { S: metric.unit },
+        description: { S: metric.description },
+        temporality: { N: String(metric.temporality) },
+        monotonic: { BOOL: metric.monotonic },
+        resource: { S: JSON.stringify(meta.resource) },
+        scope: { S: JSON.stringify(meta.scope) },
+        attributes: { S: JSON.stringify(meta.attributes) },
+        firstSeenMs: { N: String(this.clock.nowMs()) },
+      },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': ATTR.pk },
+    });
+    try {
+      await withRetry(() => this.client.send(command), `catalog put ${key.pk}`, this.retry);
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  private remember(cacheKey: string): void {
+    if (this.known.size >= this.cacheSize) this.known.clear();
+    this.known.add(cacheKey);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The window-state table as the `WindowStore` port: packed partials and correction marks written
+ * with BatchWriteItem (see `batch-writer.ts`), and the partial reads a close job needs.
+ */
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { StoreRequestError } from '../../app/errors.js';
+import {
+  type Clock,
+  type CorrectionMark,
+  type PartialWrite,
+  systemClock,
+  type WindowStore,
+  type WriteReport,
+} from '../../app/ports.js';
+import { StateCodecError } from '../../core/errors.js';
+import { BatchWriter, type Item } from './batch-writer.js';
+import { correctionMarkKey, partialKey, partialPk } from './keys.js';
+import { resolveRetry, type RetryOptions, withRetry } from './retry.js';
+import { ATTR } from './table.js';
+
+export interface DynamoWindowStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** For TTL filtering on reads (default: the system clock). */
+  readonly clock?: Clock;
+  /** Backoff budget and the injected sleep/random (defaults: `DEFAULT_RETRY`). */
+  readonly retry?: Partial<RetryOptions>;
+  /** BatchWriteItem calls in flight at once (default 4). */
+  readonly concurrency?: number;
+}
+
+/** One partial chunk as a close job reads it. */
+export interface PartialItem {
+  /** `<partialId>#<chunk>` (see `parsePartialSk`). */
+  readonly sk: string;
+  readonly data: Uint8Array;
+}
+
+/**
+ * @example
+ * const store = new DynamoWindowStore({ client, tableName: 'windrow-state' });
+ * const report = await store.writePartials(partials); // report.writeUnits ≈ bytes / 1 KB
+ * for await (const page of store.readPartials(0, windowStartMs, shard)) for (const { data } of page) …
+ */
+export class DynamoWindowStore implements WindowStore {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly clock: Clock;
+  private readonly retry: RetryOptions;
+  private readonly writer: BatchWriter;
+
+  constructor(options: DynamoWindowStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.clock = options.clock ?? systemClock;
+    this.retry = resolveRetry(options.retry);
+    this.writer = new BatchWriter({
+      client: this.client,
+      tableName: this.tableName,
+      retry: this.retry,
+      concurrency: options.concurrency ?? 4,
+    });
+  }
+
+  /** Items `{PK, SK, data: B, ttl: N}`; the same key is overwritten, so a retried request counts once. */
+  writePartials(partials: readonly PartialWrite[]): Promise<WriteReport> {
+    const items = partials.map((p): Item => {
+      const key = partialKey(p.tier, p.windowStartMs, p.shard, p.partialId, p.chunk);
+      return {
+        [ATTR.pk]: { S: key.pk },
+        [ATTR.sk]: { S: key.sk },
+        [ATTR.data]: { B: p.data },
+        [ATTR.ttl]: ttlValue(p.expiresAtSec),
+      };
+    });
+    return this.writer.putAll(items, 'writePartials');
+  }
+
+  /** Items `{PK: D#<tier>, SK: <windowStart>#<shard>, ttl: N}`; duplicates collapse to one write. */
+  markCorrections(marks: readonly CorrectionMark[]): Promise<WriteReport> {
+    const items = marks.map((m): Item => {
+      const key = correctionMarkKey(m.tier, m.windowStartMs, m.shard);
+      return { [ATTR.pk]: { S: key.pk }, [ATTR.sk]: { S: key.sk }, [ATTR.ttl]: ttlValue(m.expiresAtSec) };
+    });
+    return this.writer.putAll(items, 'markCorrections');
+  }
+
+  /**
+   * The partials of one (tier, window, shard), in SK order, a page (≤ 1 MB read) at a time, with
+   * strongly consistent reads so a close sees every write acknowledged before it started. Items past
+   * their `ttl` are left out (DynamoDB deletes them lazily, dynalite never); empty pages are skipped.
+   */
+  async *readPartials(tier: number, windowStartMs: number, shard: number): AsyncIterable<readonly PartialItem[]> {
+    const pk = partialPk(tier, windowStartMs, shard);
+    const nowSec = Math.floor(this.clock.nowMs() / 1000);
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const exclusiveStartKey = startKey;
+      const output = await withRetry(
+        () =>
+          this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: '#pk = :pk',
+              // DynamoDB's TTL: an item is expired once now > ttl.
+              FilterExpression: 'attribute_not_exists(#ttl) OR #ttl >= :now',
+              ProjectionExpression: '#sk, #data',
+              ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk, '#data': ATTR.data, '#ttl': ATTR.ttl },
+              ExpressionAttributeValues: { ':pk': { S: pk }, ':now': { N: String(nowSec) } },
+              ConsistentRead: true,
+              ExclusiveStartKey: exclusiveStartKey,
+            }),
+          ),
+        `readPartials ${pk}`,
+        this.retry,
+      );
+      const page: PartialItem[] = [];
+      for (const item of output.Items ?? []) {
+        const sk = item[ATTR.sk]?.S;
+        const data = item[ATTR.data]?.B;
+        if (sk === undefined || data === undefined) {
+          throw new StateCodecError(`partial item ${pk} / ${sk ?? '?'} has no ${ATTR.data} bytes`);
+        }
+        page.push({ sk, data });
+      }
+      if (page.length > 0) yield page;
+      startKey = output.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+}
+
+function ttlValue(expiresAtSec: number): AttributeValue {
+  if (!Number.isSafeInteger(expiresAtSec) || expiresAtSec <= 0) {
+    throw new StoreRequestError(`ttl must be whole epoch seconds, got ${expiresAtSec}`);
+  }
+  return { N: String(expiresAtSec) };
+}
