@@ -1,0 +1,86 @@
+/**
+ * Cold-start wiring of the ingest Lambda: the environment is read and validated once, the use case's
+ * dependencies are built once and stay warm (the series-id cache above all) across requests.
+ */
+
+import type { IngestFn } from '../../lib/app/edge/ingest-edge.js';
+import { ingest } from '../../lib/app/ingest.js';
+import { type Clock, type SeriesCatalog, systemClock, type WindowStore } from '../../lib/app/ports.js';
+import { parseConfig, type WindrowConfig } from '../../lib/core/config/config.js';
+import { ConfigError } from '../../lib/core/errors.js';
+import { SeriesIdCache } from '../../lib/core/series/id.js';
+
+/** What the ingest Lambda reads from its environment. */
+export interface IngestEnvironment {
+  /** `WINDROW_STATE_TABLE`: the DynamoDB window-state table. */
+  readonly tableName: string;
+  /** `WINDROW_CONFIG`: the configuration JSON (DESIGN.md §4); defaults when unset. */
+  readonly config: WindrowConfig;
+}
+
+/** The use case's ports, built from the environment (DynamoDB clients in AWS, dynalite locally). */
+export interface IngestPorts {
+  readonly store: WindowStore;
+  readonly catalog: SeriesCatalog;
+}
+
+export type IngestPortsFactory = (environment: IngestEnvironment) => IngestPorts | Promise<IngestPorts>;
+
+/**
+ * Reads and validates the environment. Throws at cold start, so a misconfigured deploy fails its init
+ * (visible in the Lambda console and logs) instead of answering every request with an error.
+ *
+ * @example readIngestEnvironment({ WINDROW_STATE_TABLE: 'windrow-state', WINDROW_CONFIG: '{"shards":4}' })
+ * @throws {ConfigError} when the table name is missing or the configuration is not valid
+ */
+export function readIngestEnvironment(env: Readonly<Record<string, string | undefined>>): IngestEnvironment {
+  const tableName = env.WINDROW_STATE_TABLE;
+  if (tableName === undefined || tableName.trim() === '') {
+    throw new ConfigError('WINDROW_STATE_TABLE is not set');
+  }
+  const raw = env.WINDROW_CONFIG;
+  let input: unknown = {};
+  if (raw !== undefined && raw.trim() !== '') {
+    try {
+      input = JSON.parse(raw);
+    } catch (cause) {
+      throw new ConfigError('WINDROW_CONFIG is not valid JSON', { cause });
+    }
+  }
+  return { tableName, config: parseConfig(input) };
+}
+
+/**
+ * The use case with its dependencies bound: one warm {@link SeriesIdCache} for the life of the
+ * Lambda container.
+ */
+export function composeIngest(
+  environment: IngestEnvironment,
+  ports: IngestPorts,
+  clock: Clock = systemClock,
+): IngestFn {
+  const { config } = environment;
+  const deps = {
+    store: ports.store,
+    catalog: ports.catalog,
+    clock,
+    config,
+    ids: new SeriesIdCache(config.shards),
+  };
+  return (request) => ingest(request, deps);
+}
+
+/**
+ * An {@link IngestFn} whose wiring happens on first use (async factories, SDK imports) and is reused
+ * after. A failed wiring is not cached: the next request tries again.
+ */
+export function lazyIngest(load: () => Promise<IngestFn>): IngestFn {
+  let loading: Promise<IngestFn> | undefined;
+  return async (request) => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return (await loading)(request);
+  };
+}
