@@ -7,8 +7,8 @@
  * afterAll(() => db.stop());
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLocalDynamoClient } from '#adapters/dynamodb/client.js';
 

@@ -105,7 +105,9 @@ export class BatchWriter {
     let lastError: unknown;
     for (let attempt = 1; ; attempt++) {
       try {
-        const output = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+        const output = await client.send(
+          new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
+        );
         const unprocessed = output.UnprocessedItems?.[tableName] ?? [];
         confirm(pending.length - unprocessed.length);
         pending = unprocessed;

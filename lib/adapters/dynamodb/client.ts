@@ -10,7 +10,11 @@ export interface DynamoClientOptions {
   /** Unset: the SDK's default chain (in Lambda, `AWS_REGION`). */
   readonly region?: string;
   /** Unset: the SDK's default credential chain. */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
   /**
    * SDK-level attempts per request (SDK default 3). The window store and catalog run their own
    * bounded backoff on top (see `retry.ts`), so a small number keeps the total budget predictable.

@@ -31,7 +31,10 @@ export function utf8Length(text: string): number {
 
 /** Bytes DynamoDB counts for a number given as its decimal string (e.g. `"1767225600"` → 5). */
 export function numberSize(decimal: string): number {
-  const mantissa = decimal.replace(/^[+-]/, '').replace(/[eE].*$/, '').replace('.', '');
+  const mantissa = decimal
+    .replace(/^[+-]/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '');
   const significant = mantissa.replace(/^0+/, '').replace(/0+$/, '');
   return Math.ceil(Math.max(significant.length, 1) / 2) + 1;
 }

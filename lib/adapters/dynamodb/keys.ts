@@ -182,7 +182,9 @@ export function parsePartialPk(
 }
 
 /** Inverse of {@link partialSk}; `undefined` when malformed. */
-export function parsePartialSk(sk: string): { readonly partialId: string; readonly chunk: number } | undefined {
+export function parsePartialSk(
+  sk: string,
+): { readonly partialId: string; readonly chunk: number } | undefined {
   const m = PARTIAL_SK.exec(sk);
   if (m === null || m[1] === undefined || !isValidPartialId(m[1])) return undefined;
   return { partialId: m[1], chunk: Number(m[2]) };

@@ -54,7 +54,11 @@ export function backoffDelayMs(retry: number, options: RetryOptions): number {
  * failure is translated (`StoreUnavailableError`, `StoreRequestError`) and unknown errors are
  * re-thrown unchanged.
  */
-export async function withRetry<T>(operation: () => Promise<T>, what: string, options: RetryOptions): Promise<T> {
+export async function withRetry<T>(
+  operation: () => Promise<T>,
+  what: string,
+  options: RetryOptions,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();

@@ -7,7 +7,7 @@
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { type Clock, type SeriesCatalog, type SeriesMeta, systemClock } from '../../app/ports.js';
 import { seriesKeyOf } from './keys.js';
-import { forEachBounded, resolveRetry, type RetryOptions, withRetry } from './retry.js';
+import { forEachBounded, type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';
 
 export interface DynamoSeriesCatalogOptions {

@@ -15,7 +15,7 @@ import {
 import { StateCodecError } from '../../core/errors.js';
 import { BatchWriter, type Item } from './batch-writer.js';
 import { correctionMarkKey, partialKey, partialPk } from './keys.js';
-import { resolveRetry, type RetryOptions, withRetry } from './retry.js';
+import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';
 
 export interface DynamoWindowStoreOptions {
@@ -63,7 +63,7 @@ export class DynamoWindowStore implements WindowStore {
   }
 
   /** Items `{PK, SK, data: B, ttl: N}`; the same key is overwritten, so a retried request counts once. */
-  writePartials(partials: readonly PartialWrite[]): Promise<WriteReport> {
+  async writePartials(partials: readonly PartialWrite[]): Promise<WriteReport> {
     const items = partials.map((p): Item => {
       const key = partialKey(p.tier, p.windowStartMs, p.shard, p.partialId, p.chunk);
       return {
@@ -77,7 +77,7 @@ export class DynamoWindowStore implements WindowStore {
   }
 
   /** Items `{PK: D#<tier>, SK: <windowStart>#<shard>, ttl: N}`; duplicates collapse to one write. */
-  markCorrections(marks: readonly CorrectionMark[]): Promise<WriteReport> {
+  async markCorrections(marks: readonly CorrectionMark[]): Promise<WriteReport> {
     const items = marks.map((m): Item => {
       const key = correctionMarkKey(m.tier, m.windowStartMs, m.shard);
       return { [ATTR.pk]: { S: key.pk }, [ATTR.sk]: { S: key.sk }, [ATTR.ttl]: ttlValue(m.expiresAtSec) };
@@ -90,7 +90,11 @@ export class DynamoWindowStore implements WindowStore {
    * strongly consistent reads so a close sees every write acknowledged before it started. Items past
    * their `ttl` are left out (DynamoDB deletes them lazily, dynalite never); empty pages are skipped.
    */
-  async *readPartials(tier: number, windowStartMs: number, shard: number): AsyncIterable<readonly PartialItem[]> {
+  async *readPartials(
+    tier: number,
+    windowStartMs: number,
+    shard: number,
+  ): AsyncIterable<readonly PartialItem[]> {
     const pk = partialPk(tier, windowStartMs, shard);
     const nowSec = Math.floor(this.clock.nowMs() / 1000);
     let startKey: Record<string, AttributeValue> | undefined;
@@ -105,7 +109,12 @@ export class DynamoWindowStore implements WindowStore {
               // DynamoDB's TTL: an item is expired once now > ttl.
               FilterExpression: 'attribute_not_exists(#ttl) OR #ttl >= :now',
               ProjectionExpression: '#sk, #data',
-              ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk, '#data': ATTR.data, '#ttl': ATTR.ttl },
+              ExpressionAttributeNames: {
+                '#pk': ATTR.pk,
+                '#sk': ATTR.sk,
+                '#data': ATTR.data,
+                '#ttl': ATTR.ttl,
+              },
               ExpressionAttributeValues: { ':pk': { S: pk }, ':now': { N: String(nowSec) } },
               ConsistentRead: true,
               ExclusiveStartKey: exclusiveStartKey,

@@ -56,14 +56,19 @@ export function injectFaults(
   return log;
 }
 
-/** A recording sleep that resolves at once, and a random() that replays `values` cyclically. */
+/**
+ * A recording sleep that resolves on the next turn of the event loop (no real waiting, but other
+ * requests in flight settle first, as they would during a real backoff), and a random() that
+ * replays `values` cyclically.
+ */
 export function instantRetry(values: readonly number[] = [0.5]) {
   const delays: number[] = [];
   let i = 0;
   return {
     delays,
-    sleep: async (ms: number) => {
+    sleep: (ms: number) => {
       delays.push(ms);
+      return new Promise<void>((resolve) => setImmediate(resolve));
     },
     random: () => values[i++ % values.length] ?? 0.5,
   };

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StoreRequestError } from '#app/errors.js';
 import {
   checkpointKey,
   closedStateKey,
@@ -15,6 +14,7 @@ import {
   partialPk,
   seriesKeyOf,
 } from '#adapters/dynamodb/keys.js';
+import { StoreRequestError } from '#app/errors.js';
 
 const SERIES = '0123456789abcdef0123456789abcdef';
 const windowStart = fc.integer({ min: 0, max: 9_999_999_999_999 });
@@ -61,7 +61,13 @@ describe('Module: keys', () => {
   });
 
   it('parsers answer undefined for malformed keys', () => {
-    for (const pk of ['', 'P#0#1700000040000', 'C#0#1700000040000#0003', 'P#01#1700000040000#0003', 'P#0#170#0003']) {
+    for (const pk of [
+      '',
+      'P#0#1700000040000',
+      'C#0#1700000040000#0003',
+      'P#01#1700000040000#0003',
+      'P#0#170#0003',
+    ]) {
       expect(parsePartialPk(pk)).toBeUndefined();
     }
     for (const sk of ['', 'abc', 'abc#1', '#0000', 'a b#0000']) expect(parsePartialSk(sk)).toBeUndefined();
