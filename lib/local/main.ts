@@ -1,83 +1,66 @@
 /**
- * `npm start`. For now, the aggregation-core demo (see demo.ts); the local stack (dynalite, the HTTP
- * endpoint, scheduled closes) replaces it with the ingest issue.
+ * `npm start`: windrow on a laptop. dynalite in memory (or on disk with --data-dir), the ingest
+ * handler behind http://127.0.0.1:4318, the configuration printed at start; Ctrl-C stops it cleanly.
  */
-import { parseArgs } from 'node:util';
-import { describeConfig, parseConfig } from '../core/config/config.js';
+import { describeConfig } from '../core/config/config.js';
 import { WindrowError } from '../core/errors.js';
-import { runDemo } from './demo.js';
-import { formatNumber, STAT_COLUMNS, statsRow, textTable } from './table.js';
+import { LOCAL_USAGE, parseLocalOptions } from './options.js';
+import { startLocalStack } from './stack.js';
 
-const USAGE = `usage: npm start -- [--hours N] [--seed N] [--tiers 1m,1h,1d]`;
-
-function main(argv: string[]): void {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      hours: { type: 'string', default: '25' },
-      seed: { type: 'string', default: '1' },
-      tiers: { type: 'string', default: '1m,1h,1d' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(LOCAL_USAGE);
     return;
   }
-  const hours = Number(values.hours);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 31)
-    throw new WindrowError('--hours must be 1..744');
-  if (!Number.isInteger(seed)) throw new WindrowError('--seed must be an integer');
-  const config = parseConfig({
-    tiers: values.tiers.split(','),
-    sink: 'dynamodb',
-    correctionHorizon: `${hours + 1}h`,
+  const options = parseLocalOptions(argv);
+  const stack = await startLocalStack({
+    config: options.config,
+    host: options.host,
+    port: options.port,
+    dataDir: options.dataDir,
   });
-  // Exports start 7 s past a day boundary, like an SDK whose timer is not aligned to the minute.
-  const startMs = Date.UTC(2026, 10, 25) + 7_000;
+  const url = stack.url;
+  console.log(`windrow is running (local stack: dynalite ${options.dataDir === undefined ? 'in memory' : `on disk in ${options.dataDir}`}, sink ${options.config.sink})
 
-  console.log(`windrow core demo — configuration: ${JSON.stringify(describeConfig(config))}`);
-  const started = performance.now();
-  const result = runDemo(config, { startMs, hours, seed });
-  const elapsed = performance.now() - started;
-  console.log(
-    `${result.requests} OTLP/JSON exports from 3 services over ${hours} h: ${result.pointsAccepted} points accepted, ` +
-      `${result.pointsRejected} rejected, ${result.series} series, ${result.firstTierStates} ${config.tiers[0]?.name} series-windows ` +
-      `averaging ${formatNumber(result.firstTierStateBytes / Math.max(1, result.firstTierStates))} bytes of state ` +
-      `(${formatNumber(elapsed)} ms)\n`,
-  );
+  OTLP/HTTP metrics   POST ${url}/v1/metrics   (application/x-protobuf or application/json, gzip ok)
+  simple points       POST ${url}/v1/points    (application/json)
 
-  const shown = result.results.filter(
-    (r) =>
-      r.resource.includes('service.name=api') && (r.attributes === '' || r.attributes.includes('/orders')),
-  );
-  for (const series of shown) {
-    console.log(`■ ${series.metric}  {${series.resource}}  {${series.attributes}}`);
-    for (const [index, tier] of config.tiers.entries()) {
-      const rows = series.tiers[tier.name] ?? [];
-      const last = index === 0 ? rows.slice(-5) : index === 1 ? rows.slice(-6) : rows;
-      const label = index < 2 ? `${tier.name} (last ${last.length} of ${rows.length})` : tier.name;
-      console.log(
-        textTable(
-          [label, ...STAT_COLUMNS],
-          last.map((r) =>
-            statsRow(new Date(r.startMs).toISOString().slice(0, 16).replace('T', ' '), r.stats),
-          ),
-        ),
-      );
-    }
-    console.log('');
-  }
+  point an OpenTelemetry SDK at it:
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=${url}/v1/metrics OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/protobuf
+
+  auth: OFF — every request is tenant "default" (API keys arrive with the security issue)
+  configuration: ${JSON.stringify(describeConfig(options.config))}
+  scheduled functions every ${options.tickMs / 1000}s (closing windows arrives with the closing issue)
+
+Ctrl-C to stop.`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('windrow: stop failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof WindrowError || (error instanceof TypeError && 'code' in error)) {
-    console.error(`windrow: ${error.message}\n${USAGE}`);
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof WindrowError) {
+    console.error(`windrow: ${error.message}\n\n${LOCAL_USAGE}`);
     process.exit(2);
   }
-  throw error;
-}
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(
+      `windrow: ${(error as Error).message} — is windrow already running? Use --port to pick another.`,
+    );
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

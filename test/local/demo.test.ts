@@ -51,14 +51,14 @@ describe('Function: runDemo', () => {
   });
 });
 
-describe('CLI: npm start (demo)', () => {
+describe('CLI: npm run demo:core', () => {
   it('prints tier tables, and refuses an unknown flag with exit code 2', () => {
-    const out = execFileSync('npx', ['tsx', 'lib/local/main.ts', '--hours', '2'], { encoding: 'utf8' });
+    const out = execFileSync('npx', ['tsx', 'lib/local/demo-main.ts', '--hours', '2'], { encoding: 'utf8' });
     expect(out).toMatch(/http\.server\.duration/);
     expect(out).toMatch(/1h \(last 3 of 3\)\s+count/);
     let status = 0;
     try {
-      execFileSync('npx', ['tsx', 'lib/local/main.ts', '--bogus'], { encoding: 'utf8', stdio: 'pipe' });
+      execFileSync('npx', ['tsx', 'lib/local/demo-main.ts', '--bogus'], { encoding: 'utf8', stdio: 'pipe' });
     } catch (error) {
       status = (error as { status: number }).status;
     }
