@@ -84,13 +84,13 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const { groups, seriesWindows } = pre.result();
 
   const partialId = partialIdOf(request);
+  const expiresAtSec = (windowStartMs: number) =>
+    Math.ceil(
+      (windowStartMs + tier.sizeMs + config.correctionHorizonMs + PARTIAL_RETENTION_AFTER_HORIZON_MS) / 1000,
+    );
   const writes: PartialWrite[] = [];
   const series = new Map<string, SeriesMeta>();
   for (const group of groups.values()) {
-    const expiresAtSec = Math.ceil(
-      (group.windowStartMs + tier.sizeMs + config.correctionHorizonMs + PARTIAL_RETENTION_AFTER_HORIZON_MS) /
-        1000,
-    );
     const chunks = packStatesChunked(group.series.values(), MAX_PARTIAL_CHUNK_BYTES);
     for (const [chunk, data] of chunks.entries()) {
       writes.push({
@@ -100,7 +100,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
         partialId,
         chunk,
         data,
-        expiresAtSec,
+        expiresAtSec: expiresAtSec(group.windowStartMs),
       });
     }
     for (const entry of group.series.values()) {
@@ -124,9 +124,8 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
       tier: 0,
       windowStartMs: group.windowStartMs,
       shard: group.shard,
-      expiresAtSec: Math.ceil(
-        (afterMs + config.correctionHorizonMs + PARTIAL_RETENTION_AFTER_HORIZON_MS) / 1000,
-      ),
+      // From the window, not the clock: a retried request rewrites the same mark byte for byte.
+      expiresAtSec: expiresAtSec(group.windowStartMs),
     });
     for (const entry of group.series.values()) latePoints += entry.points;
   }

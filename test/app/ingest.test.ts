@@ -178,3 +178,19 @@ describe('Function: ingest', () => {
     }
   });
 });
+
+describe('Regression: correction-mark TTL from the clock', () => {
+  it('rewrites the same correction mark when a late request is retried seconds later', async () => {
+    const { store, clock, deps } = setup(T + 95_000);
+    const request = {
+      tenant: 'default',
+      format: 'points' as const,
+      body: points([{ metric: 'cpu', t: T + 1_000, value: 1 }]),
+    };
+    await ingest(request, deps);
+    const first = JSON.stringify([...store.marks.entries()]);
+    clock.now += 7_000;
+    await ingest(request, deps);
+    expect(JSON.stringify([...store.marks.entries()])).toBe(first);
+  });
+});

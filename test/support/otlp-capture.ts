@@ -97,8 +97,39 @@ export function exponentialView(instrumentName: string, maxSize = 160): ViewOpti
 }
 
 /**
- * Runs `record` against a fresh MeterProvider, then shuts it down (one final collection exported
- * through the real exporter) and returns the captured requests: one, plus one per `flush()` called. `record` may be async (e.g. to wait between two collections).
+ * Runs `record` against a fresh MeterProvider exporting to `url` through the real exporter, then
+ * shuts it down (one final collection exported). `record` may call `flush()` to export in between.
+ */
+export async function sdkExport(
+  url: string,
+  options: SdkExportOptions,
+  record: (meter: Meter, flush: () => Promise<void>) => void | Promise<void>,
+): Promise<void> {
+  const config = {
+    url,
+    temporalityPreference:
+      options.temporality === 'delta'
+        ? AggregationTemporalityPreference.DELTA
+        : AggregationTemporalityPreference.CUMULATIVE,
+    ...(options.gzip
+      ? { compression: 'gzip' as NonNullable<ConstructorParameters<typeof JsonExporter>[0]>['compression'] }
+      : {}),
+  };
+  const exporter = options.encoding === 'json' ? new JsonExporter(config) : new ProtoExporter(config);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes(options.resource ?? { 'service.name': 'capture-test' }),
+    readers: [reader],
+    views: options.views ?? [],
+  });
+  const meter = provider.getMeter(options.meterName ?? 'capture-meter', options.meterVersion ?? '0.0.1');
+  await record(meter, () => provider.forceFlush());
+  // Shutting down collects and exports one last time (a forceFlush first would export twice).
+  await provider.shutdown();
+}
+
+/**
+ * {@link sdkExport} to a capture server: returns the captured requests, one plus one per `flush()`.
  */
 export async function captureSdkExport(
   options: SdkExportOptions,
@@ -106,27 +137,7 @@ export async function captureSdkExport(
 ): Promise<CapturedRequest[]> {
   const capture = await startOtlpCapture();
   try {
-    const config = {
-      url: capture.url,
-      temporalityPreference:
-        options.temporality === 'delta'
-          ? AggregationTemporalityPreference.DELTA
-          : AggregationTemporalityPreference.CUMULATIVE,
-      ...(options.gzip
-        ? { compression: 'gzip' as NonNullable<ConstructorParameters<typeof JsonExporter>[0]>['compression'] }
-        : {}),
-    };
-    const exporter = options.encoding === 'json' ? new JsonExporter(config) : new ProtoExporter(config);
-    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
-    const provider = new MeterProvider({
-      resource: resourceFromAttributes(options.resource ?? { 'service.name': 'capture-test' }),
-      readers: [reader],
-      views: options.views ?? [],
-    });
-    const meter = provider.getMeter(options.meterName ?? 'capture-meter', options.meterVersion ?? '0.0.1');
-    await record(meter, () => provider.forceFlush());
-    // Shutting down collects and exports one last time (a forceFlush first would export twice).
-    await provider.shutdown();
+    await sdkExport(capture.url, options, record);
     return capture.requests.slice();
   } finally {
     await capture.close();
