@@ -8,7 +8,7 @@ const ELLIPSIS_BYTES = 3;
 /**
  * `text` cut to at most `maxBytes` UTF-8 bytes, ending in `…` when cut. Never splits a character.
  *
- * @example truncateUtf8('héllo wörld', 8) // 'héllo…'
+ * @example truncateUtf8('héllo wörld', 8) // 'héll…' (5 bytes + 3 for the ellipsis)
  */
 export function truncateUtf8(text: string, maxBytes: number): string {
   // A JS string of n UTF-16 units is at most 3n UTF-8 bytes: skip encoding the short ones.
