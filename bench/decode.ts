@@ -69,18 +69,24 @@ function seriesAttributes(metric: number, series: number): Record<string, string
  * in random order with `shuffle` (the worst case for the interner's order prediction).
  */
 export function makeWorkload(
-  opts: { series?: number; pointsPerSeries?: number; shuffle?: boolean } = {},
+  opts: {
+    series?: number;
+    pointsPerSeries?: number;
+    shuffle?: boolean;
+    startMs?: number;
+    seed?: number;
+  } = {},
 ): DecodeWorkload {
   const seriesTotal = opts.series ?? 500;
   const pointsPerSeries = opts.pointsPerSeries ?? 20;
-  const random = seededRandom(42);
+  const random = seededRandom(opts.seed ?? 42);
   const metrics: MetricData[] = [];
   const metricCount = Math.ceil(seriesTotal / SERIES_PER_METRIC);
   let pointCount = 0;
   for (let m = 0; m < metricCount; m++) {
     const seriesHere = Math.min(SERIES_PER_METRIC, seriesTotal - m * SERIES_PER_METRIC);
     const attrs = Array.from({ length: seriesHere }, (_, s) => seriesAttributes(m, s));
-    const times = Array.from({ length: pointsPerSeries }, (_, i) => T0_MS + i * STEP_MS);
+    const times = Array.from({ length: pointsPerSeries }, (_, i) => (opts.startMs ?? T0_MS) + i * STEP_MS);
     const kind = m % 5;
     if (kind === 4) {
       const dataPoints = times.flatMap((t) =>
@@ -164,7 +170,7 @@ export function makeWorkload(
   const protobuf = ProtobufMetricsSerializer.serializeRequest(resourceMetrics);
   const jsonBytes = JsonMetricsSerializer.serializeRequest(resourceMetrics);
   if (protobuf === undefined || jsonBytes === undefined) throw new Error('serializer produced no body');
-  const nowMs = T0_MS + pointsPerSeries * STEP_MS;
+  const nowMs = (opts.startMs ?? T0_MS) + pointsPerSeries * STEP_MS;
   return {
     protobuf,
     json: new TextDecoder().decode(jsonBytes),

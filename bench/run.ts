@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { aggregateBench } from './aggregate.js';
 import { addsBench } from './aggregate-adds.js';
 import { decodeBench } from './decode.js';
+import { ingestLocalBench } from './ingest-local.js';
 import { pipelineBench } from './pipeline.js';
 import type { BenchFigure } from './report.js';
 import { sketchBench } from './sketch.js';
@@ -17,19 +18,20 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const suites: Record<string, () => BenchFigure[]> = {
+const suites: Record<string, () => BenchFigure[] | Promise<BenchFigure[]>> = {
   pipeline: pipelineBench,
   decode: decodeBench,
   sketch: sketchBench,
   aggregate: aggregateBench,
   adds: addsBench,
+  ingest: ingestLocalBench,
 };
 
 const figures: BenchFigure[] = [];
 for (const [name, run] of Object.entries(suites)) {
   if (values.only !== undefined && !values.only.split(',').includes(name)) continue;
   process.stderr.write(`bench: ${name}…\n`);
-  figures.push(...run());
+  figures.push(...(await run()));
 }
 
 const fmt = (n: number | undefined) =>

@@ -38,7 +38,10 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  if (options.quiet) process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  if (options.quiet) {
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  }
   const db = await startDynalite({ path: options.dataDir });
   try {
     await createWindowStateTable(db.client, STATE_TABLE);
