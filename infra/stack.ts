@@ -1,6 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { type AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import { windowStateTable } from '../lib/adapters/dynamodb/table.js';
 import type { WindrowConfig } from '../lib/core/config/config.js';
 
 export interface WindrowStackProps extends StackProps {
@@ -17,10 +18,14 @@ export class WindrowStack extends Stack {
   constructor(scope: Construct, id: string, props: WindrowStackProps) {
     super(scope, id, props);
     this.stateTable = new TableV2(this, 'WindowState', {
-      partitionKey: { name: 'PK', type: AttributeType.STRING },
-      sortKey: { name: 'SK', type: AttributeType.STRING },
+      // The same definition the local runner creates in dynalite (lib/adapters/dynamodb/table.ts).
+      partitionKey: {
+        name: windowStateTable.partitionKey.name,
+        type: windowStateTable.partitionKey.type as AttributeType,
+      },
+      sortKey: { name: windowStateTable.sortKey.name, type: windowStateTable.sortKey.type as AttributeType },
       billing: Billing.onDemand(),
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: windowStateTable.timeToLiveAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
