@@ -41,8 +41,10 @@ export type IngestHttpHandler = MiddyfiedHandler<
  */
 export function createIngestHandler(options: IngestHandlerOptions): IngestHttpHandler {
   const logger = options.logger ?? new Logger({ serviceName: INGEST_SERVICE });
+  // Metrics' own warnings (e.g. nothing to publish) go through the structured logger, not bare text.
   const metrics =
-    options.metrics ?? new Metrics({ namespace: INGEST_METRICS_NAMESPACE, serviceName: INGEST_SERVICE });
+    options.metrics ??
+    new Metrics({ namespace: INGEST_METRICS_NAMESPACE, serviceName: INGEST_SERVICE, logger });
   const now = options.now ?? (() => performance.now());
   const deps = { ingest: options.ingest, limits: options.config.limits };
 
