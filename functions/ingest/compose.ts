@@ -24,8 +24,6 @@ export interface IngestPorts {
   readonly catalog: SeriesCatalog;
 }
 
-export type IngestPortsFactory = (environment: IngestEnvironment) => IngestPorts | Promise<IngestPorts>;
-
 /**
  * Reads and validates the environment. Throws at cold start, so a misconfigured deploy fails its init
  * (visible in the Lambda console and logs) instead of answering every request with an error.
@@ -68,19 +66,4 @@ export function composeIngest(
     ids: new SeriesIdCache(config.shards),
   };
   return (request) => ingest(request, deps);
-}
-
-/**
- * An {@link IngestFn} whose wiring happens on first use (async factories, SDK imports) and is reused
- * after. A failed wiring is not cached: the next request tries again.
- */
-export function lazyIngest(load: () => Promise<IngestFn>): IngestFn {
-  let loading: Promise<IngestFn> | undefined;
-  return async (request) => {
-    loading ??= load().catch((error: unknown) => {
-      loading = undefined;
-      throw error;
-    });
-    return (await loading)(request);
-  };
 }

@@ -1,15 +1,17 @@
 /**
- * Cold-start wiring: the environment read once, the real use case bound to its ports, lazy wiring
- * that retries after a failure, and the deployed module itself.
+ * Cold-start wiring: the environment read once, the real use case bound to its ports, and the
+ * deployed module itself against dynalite.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { IngestFn } from '#app/edge/ingest-edge.js';
+import { createWindowStateTable } from '#adapters/dynamodb/table.js';
 import { ConfigError } from '#core/errors.js';
-import { composeIngest, lazyIngest, readIngestEnvironment } from '../../../functions/ingest/compose.js';
+import { composeIngest, readIngestEnvironment } from '../../../functions/ingest/compose.js';
 import { createIngestHandler } from '../../../functions/ingest/create-handler.js';
 import { httpEvent, lambdaContext } from '../../support/apigw.js';
-import { FIXTURE_NOW_MS, fixture, ingestResult } from '../../support/ingest-fakes.js';
+import { startDynalite } from '../../support/dynalite.js';
+import { FIXTURE_NOW_MS, fixture } from '../../support/ingest-fakes.js';
+import { scanAll } from '../../support/local-store.js';
 import { ManualClock, MemorySeriesCatalog, MemoryWindowStore } from '../../support/memory-ports.js';
 
 afterEach(() => {
@@ -69,30 +71,6 @@ describe('Function: composeIngest', () => {
   });
 });
 
-describe('Function: lazyIngest', () => {
-  it('wires once for concurrent first requests', async () => {
-    const load = vi.fn(async (): Promise<IngestFn> => async () => ingestResult({ accepted: 1 }));
-    const ingest = lazyIngest(load);
-    const request = { tenant: 'default', format: 'points' as const, body: new Uint8Array(0) };
-    await Promise.all([ingest(request), ingest(request), ingest(request)]);
-    await ingest(request);
-    expect(load).toHaveBeenCalledTimes(1);
-  });
-
-  it('does not cache a failed wiring: the next request tries again', async () => {
-    let attempts = 0;
-    const ingest = lazyIngest(async () => {
-      attempts++;
-      if (attempts === 1) throw new Error('SDK import failed');
-      return async () => ingestResult({ accepted: 2 });
-    });
-    const request = { tenant: 'default', format: 'points' as const, body: new Uint8Array(0) };
-    await expect(ingest(request)).rejects.toThrow('SDK import failed');
-    await expect(ingest(request)).resolves.toMatchObject({ accepted: 2 });
-    expect(attempts).toBe(2);
-  });
-});
-
 describe('Module: functions/ingest/handler', () => {
   it('fails its cold start on a missing table name', async () => {
     vi.stubEnv('WINDROW_STATE_TABLE', '');
@@ -101,23 +79,46 @@ describe('Module: functions/ingest/handler', () => {
     );
   });
 
-  it('builds the handler from the environment; unwired ports answer a generic 500, never crash', async () => {
-    vi.stubEnv('WINDROW_STATE_TABLE', 'windrow-state');
-    vi.stubEnv('WINDROW_CONFIG', '{"shards":2}');
-    const { handler } = await import('../../../functions/ingest/handler.js');
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const response: APIGatewayProxyStructuredResultV2 = await handler(
-      httpEvent({ headers: { 'content-type': 'application/json' }, body: '{"resourceMetrics":[]}' }),
-      lambdaContext('cold-1'),
-    );
-    // Bad input is still refused at the edge without any wiring.
-    const refused = await handler(
-      httpEvent({ headers: { 'content-type': 'text/csv' }, body: 'a,b' }),
-      lambdaContext(),
-    );
-    expect(refused.statusCode).toBe(415);
-    expect(response.statusCode).toBe(500);
-    expect(JSON.parse(response.body ?? '')).toEqual({ code: 13, message: 'internal error (request cold-1)' });
+  it('wires the real DynamoDB ports from the environment (here: dynalite through AWS_ENDPOINT_URL_DYNAMODB)', async () => {
+    const db = await startDynalite();
+    try {
+      await createWindowStateTable(db.client, 'windrow-handler-test');
+      vi.stubEnv('WINDROW_STATE_TABLE', 'windrow-handler-test');
+      vi.stubEnv('WINDROW_CONFIG', '{"shards":2}');
+      vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', db.endpoint);
+      vi.stubEnv('AWS_REGION', 'local');
+      vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+      vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+      vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+      const { handler } = await import('../../../functions/ingest/handler.js');
+
+      const now = Date.now();
+      const body = JSON.stringify({
+        points: [
+          { metric: 'queue.depth', timestamp: now - 2000, value: 3, attributes: { q: 'a' } },
+          { metric: 'queue.depth', timestamp: now - 1000, value: 5, attributes: { q: 'b' } },
+        ],
+      });
+      const json = { 'content-type': 'application/json' };
+      const response: APIGatewayProxyStructuredResultV2 = await handler(
+        httpEvent({ path: '/v1/points', headers: json, body, tenant: 'acme' }),
+        lambdaContext('cold-1'),
+      );
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body ?? '')).toEqual({ accepted: 2, rejected: 0, errors: [] });
+
+      const keys = (await scanAll(db.client, 'windrow-handler-test')).map((item) => item.PK?.S ?? '');
+      expect(keys.filter((k) => k.startsWith('P#')).length).toBeGreaterThan(0);
+      expect(keys.filter((k) => k.startsWith('S#acme#'))).toHaveLength(2);
+
+      const refused = await handler(
+        httpEvent({ headers: { 'content-type': 'text/csv' }, body: 'a,b' }),
+        lambdaContext(),
+      );
+      expect(refused.statusCode).toBe(415);
+    } finally {
+      await db.stop();
+    }
   });
 });
