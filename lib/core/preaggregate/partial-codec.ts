@@ -48,7 +48,9 @@ export function packStates(entries: Iterable<PackedEntry>): Uint8Array {
  * a retried request produces the same chunks, and each chunk is a complete pack on its own.
  */
 export function packStatesChunked(entries: Iterable<PackedEntry>, maxChunkBytes: number): Uint8Array[] {
-  const sorted = [...entries].sort((a, b) => (a.seriesId < b.seriesId ? -1 : a.seriesId > b.seriesId ? 1 : 0));
+  const sorted = [...entries].sort((a, b) =>
+    a.seriesId < b.seriesId ? -1 : a.seriesId > b.seriesId ? 1 : 0,
+  );
   const chunks: Uint8Array[] = [];
   let current: Uint8Array[] = [];
   let currentBytes = 0;
