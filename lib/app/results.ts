@@ -1,0 +1,77 @@
+/**
+ * Result ports: where finalized windows go (`ResultSink`: Timestream or the DynamoDB results table)
+ * and where queries read them back (`ResultReader`). Use cases see only these types.
+ */
+import type { FinalStats } from '../core/aggregate/contract.js';
+import type { Attributes, MetricKind } from '../core/point.js';
+
+/** How a result's window was made: a tier (`1m`), a sliding window (`5m/1m`) or a session (`session:5m`). */
+export type WindowKind = 'tier' | 'sliding' | 'session';
+
+/** One finalized window of one series. */
+export interface ResultRecord {
+  readonly tenant: string;
+  /** 32 hex characters (DESIGN.md §3 series identity). */
+  readonly seriesId: string;
+  readonly metric: string;
+  readonly unit: string;
+  readonly metricKind: MetricKind;
+  /** The point attributes of the series. */
+  readonly attributes: Attributes;
+  /** The resource attributes of the series (service.name, host.name, …). */
+  readonly resource: Attributes;
+  /** Window name: a tier name (`1m`), a sliding window name (`5m/1m`) or `session:<gap>`. */
+  readonly window: string;
+  readonly windowKind: WindowKind;
+  /** `[startMs, endMs)`. */
+  readonly startMs: number;
+  readonly endMs: number;
+  /**
+   * Strictly higher on every re-close of the same window (a correction). A sink keeps the record
+   * with the highest version and ignores a lower one.
+   */
+  readonly version: number;
+  readonly stats: FinalStats;
+}
+
+/** One record a sink refused for good (not retryable): counted and logged, never silently dropped. */
+export interface SinkRejection {
+  readonly index: number;
+  readonly seriesId: string;
+  readonly reason: string;
+}
+
+export interface SinkReport {
+  /** Records now stored (or already stored with this or a higher version). */
+  readonly written: number;
+  readonly rejected: number;
+  readonly rejections: readonly SinkRejection[];
+}
+
+export interface ResultSink {
+  /**
+   * Writes every record or throws `StoreUnavailableError` (throttling or outage that outlasted
+   * retries; the caller retries the whole close, which is idempotent). Records refused for good are
+   * reported, not thrown.
+   */
+  write(records: readonly ResultRecord[]): Promise<SinkReport>;
+}
+
+export interface ResultQuery {
+  readonly tenant: string;
+  readonly metric: string;
+  /** Window name, as in {@link ResultRecord.window}. */
+  readonly window: string;
+  /** Results whose window starts in `[fromMs, toMs)`. */
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Only series whose point attributes include all of these (string compare of the values). */
+  readonly where?: Readonly<Record<string, string>>;
+  /** At most this many records (default 10,000). */
+  readonly limit?: number;
+}
+
+export interface ResultReader {
+  /** The latest version of each (series, window) in range, ordered by startMs then seriesId. */
+  read(query: ResultQuery): Promise<ResultRecord[]>;
+}
