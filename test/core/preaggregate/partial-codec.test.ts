@@ -10,12 +10,12 @@ import { attributeSet, numberPoint, WINDOW_START_MS } from '../../support/points
 
 const [minute] = parseTiers(['1m']);
 
-function group(values: number[]) {
+function group(values: number[], tenant = 't') {
   const points = values.map((v, i) =>
     numberPoint(v, { timeMs: WINDOW_START_MS + (i % 60) * 1000, attributes: attributeSet({ s: i % 7 }) }),
   );
   const agg = preAggregate(points, {
-    tenant: 't',
+    tenant,
     tier: minute as NonNullable<typeof minute>,
     ids: new SeriesIdCache(1),
     aggregate: DEFAULT_AGGREGATE_OPTIONS,
@@ -58,7 +58,9 @@ describe('Function: packStates / unpackStates', () => {
       expect(() => unpackStates(bytes.subarray(0, n))).toThrow(StateCodecError);
     expect(() => unpackStates(Uint8Array.of(...bytes, 0))).toThrow(StateCodecError);
     expect(() => unpackStates(Uint8Array.of(9, ...bytes.subarray(1)))).toThrow(/unknown partial version 9/);
-    expect(() => unpackStates(Uint8Array.of(1, 0xff, 0xff, 0x7f))).toThrow(/claims/);
+    expect(() => unpackStates(Uint8Array.of(1, 0))).toThrow(/unknown partial version 1/);
+    expect(() => unpackStates(Uint8Array.of(2, 0xff, 0xff, 0x7f))).toThrow(/claims/);
+    expect(() => unpackStates(Uint8Array.of(2, 1, 1, 0x74, 0xff, 0xff, 0x7f))).toThrow(/claims/);
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: bytes.length - 1 }),
@@ -88,5 +90,51 @@ describe('Function: packStatesChunked', () => {
     expect(rejoined.map((e) => e.seriesId)).toEqual(whole.map((e) => e.seriesId));
     expect(packStatesChunked([...g.series.values()].reverse(), 120)).toEqual(chunks);
     expect(packStatesChunked(g.series.values(), 1_000_000)).toEqual([packStates(g.series.values())]);
+  });
+});
+
+describe('Tenant sections', () => {
+  it('keeps each series with its tenant, one section per tenant, in any input order', () => {
+    const a = [...group([1, 2, 3, 4, 5, 6, 7], 'acme').series.values()];
+    const b = [...group([10, 20, 30], 'beta-co').series.values()];
+    const mixed = [b[0], a[3], a[0], b[2], a[1], b[1], a[2], a[4], a[5], a[6]].filter((e) => e !== undefined);
+    const bytes = packStates(mixed);
+    expect(packStates([...mixed].reverse())).toEqual(bytes);
+    const unpacked = unpackStates(bytes);
+    expect(unpacked.map((e) => e.tenant)).toEqual([...a.map(() => 'acme'), ...b.map(() => 'beta-co')]);
+    for (const e of unpacked) {
+      const original = [...a, ...b].find((o) => o.seriesId === e.seriesId);
+      expect(original?.tenant).toBe(e.tenant);
+    }
+    // The tenant's name is written once per section, not once per series.
+    expect(new TextDecoder().decode(bytes).split('acme').length - 1).toBe(1);
+  });
+
+  it('chunks across tenant boundaries, each chunk a complete pack', () => {
+    const a = [
+      ...group(
+        Array.from({ length: 30 }, (_, i) => i),
+        'acme',
+      ).series.values(),
+    ];
+    const b = [
+      ...group(
+        Array.from({ length: 30 }, (_, i) => -i),
+        'beta-co',
+      ).series.values(),
+    ];
+    for (const limit of [1, 60, 150, 400, 10_000]) {
+      const chunks = packStatesChunked([...a, ...b], limit);
+      const rejoined = chunks.flatMap((c) => unpackStates(c));
+      expect(rejoined.map((e) => `${e.tenant}/${e.seriesId}`)).toEqual(
+        unpackStates(packStates([...a, ...b])).map((e) => `${e.tenant}/${e.seriesId}`),
+      );
+      if (limit >= 150) for (const c of chunks) expect(c.length).toBeLessThanOrEqual(limit + 16);
+    }
+  });
+
+  it('packs nothing into one empty pack', () => {
+    expect(unpackStates(packStates([]))).toEqual([]);
+    expect(packStatesChunked([], 100)).toHaveLength(1);
   });
 });
