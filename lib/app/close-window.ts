@@ -1,0 +1,385 @@
+import type { AggregateOptions } from '../core/aggregate/contract.js';
+import { type ClosedEntry, decodeClosedState, encodeClosedState } from '../core/close/closed-state.js';
+import { type FinalizedSeries, finalizeWindow } from '../core/close/finalize-window.js';
+import { type MergedSeries, WindowMerger } from '../core/close/merge.js';
+import type { SlidingWindowConfig, WindrowConfig } from '../core/config/config.js';
+import { WindrowError } from '../core/errors.js';
+import { packStatesChunked } from '../core/preaggregate/partial-codec.js';
+import { seriesIdBytes } from '../core/series/id.js';
+import type { Tier } from '../core/window/tiers.js';
+import { windowStart } from '../core/window/window.js';
+import { WindowNotReadyError } from './close-errors.js';
+import type { ClosedStateRecord, CloseJob, CloseStore, SeriesLookup } from './close-ports.js';
+import { MAX_PARTIAL_CHUNK_BYTES } from './ingest.js';
+import type { Clock, CorrectionMark } from './ports.js';
+import { type RecordWindow, resultRecord } from './result-records.js';
+import type { ResultRecord, ResultSink } from './results.js';
+
+/** The steps of a close, in order; a test hook may fail after any of them (crash injection). */
+export type CloseStep = 'mark' | 'read' | 'sink' | 'closed-state' | 'parent' | 'checkpoint';
+
+export interface CloseDeps {
+  readonly store: CloseStore;
+  readonly sink: ResultSink;
+  readonly lookup: SeriesLookup;
+  readonly clock: Clock;
+  readonly config: WindrowConfig;
+  /** Called after each step (tests inject crashes here). */
+  readonly afterStep?: (step: CloseStep, job: CloseJob) => void | Promise<void>;
+}
+
+export interface CloseOutcome {
+  readonly job: CloseJob;
+  readonly status: 'closed' | 'reclosed' | 'skipped';
+  /** Why a job was skipped. */
+  readonly reason?: string;
+  readonly partials: number;
+  readonly series: number;
+  readonly records: number;
+  readonly rejected: number;
+  readonly uncataloged: number;
+  readonly version?: number;
+  /** Clock at close − window end. */
+  readonly closeLagMs: number;
+  /** Correction marks written for the windows this one feeds (parent, next window). */
+  readonly cascaded: number;
+}
+
+/** Closed states and parent partials stay this long past the correction horizon. */
+const KEEP_AFTER_HORIZON_MS = 86_400_000;
+/** A quiet cumulative series keeps its baseline at least this long (see finalizeWindow). */
+const MIN_CARRY_MS = 3_600_000;
+
+/**
+ * Closes (or re-closes) one window of one tier in one shard (DESIGN.md §3):
+ *
+ * 1. delete the window's correction mark (before reading: data that lands after this read writes a
+ *    new mark, data before it is read);
+ * 2. read the partials `P#…` and merge them per series;
+ * 3. finalize, with the previous window's closed state as the cumulative baseline, and write the
+ *    results — the tier's, and the sliding windows this pane completes — to the sink with a version
+ *    strictly above the last close of this window;
+ * 4. write the closed state;
+ * 5. write the merged states as the parent window's partial `~<windowStart>` (deleting chunks a
+ *    previous close wrote past the new count) and mark the parent for a re-close if it was closed;
+ * 6. move the checkpoint — last.
+ * Every step is idempotent: a crash anywhere is repaired by running the job again.
+ *
+ * Windows close in order: a first close needs the previous window closed (the checkpoint at
+ * `start − size`), and a rollup needs its last child window closed; otherwise it throws
+ * {@link WindowNotReadyError} for the queue to retry.
+ *
+ * @example
+ * await closeWindow({ tier: 0, windowStartMs, shard: 3, correction: false }, deps);
+ */
+export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<CloseOutcome> {
+  const { config, store } = deps;
+  const tier = tierAt(config, job.tier);
+  const { windowStartMs: start, shard } = job;
+  if (windowStart(start, tier) !== start) {
+    throw new WindrowError(`close job: ${start} is not the start of a ${tier.name} window`);
+  }
+  const end = start + tier.sizeMs;
+  const nowMs = deps.clock.nowMs();
+  const skipped = (reason: string): CloseOutcome => ({
+    job,
+    status: 'skipped',
+    reason,
+    partials: 0,
+    series: 0,
+    records: 0,
+    rejected: 0,
+    uncataloged: 0,
+    closeLagMs: nowMs - end,
+    cascaded: 0,
+  });
+
+  const checkpoint = (await store.readCheckpoints(job.tier)).get(shard);
+  const closedBefore = checkpoint !== undefined && checkpoint.closedThroughMs >= start;
+  if (!job.correction) {
+    if (closedBefore) return skipped('already closed');
+    if (checkpoint === undefined || checkpoint.closedThroughMs !== start - tier.sizeMs) {
+      throw new WindowNotReadyError(
+        `${tier.name} window ${iso(start)} shard ${shard}: the previous window is not closed yet`,
+      );
+    }
+    const child = config.tiers[job.tier - 1];
+    if (child !== undefined) {
+      const childCheckpoint = (await store.readCheckpoints(child.level)).get(shard);
+      if (childCheckpoint === undefined || childCheckpoint.closedThroughMs < end - child.sizeMs) {
+        throw new WindowNotReadyError(
+          `${tier.name} window ${iso(start)} shard ${shard}: its ${child.name} windows are not all closed`,
+        );
+      }
+    }
+  } else if (!closedBefore) {
+    return skipped('not closed yet: the first close will read the late data');
+  }
+
+  await store.clearCorrectionMark(job.tier, start, shard);
+  await deps.afterStep?.('mark', job);
+
+  const aggregate: AggregateOptions = {
+    sketchRelativeAccuracy: config.sketchRelativeAccuracy,
+    sketchMaxBuckets: 2048,
+  };
+  const merger = new WindowMerger(aggregate);
+  let partials = 0;
+  for await (const page of store.readPartialData(job.tier, start, shard)) {
+    for (const data of page) {
+      merger.addPack(data);
+      partials++;
+    }
+  }
+  const merged = merger.result();
+  const states = new ClosedStates(store, job.tier, shard);
+  const [previousSelf, previousWindow] = await Promise.all([
+    states.get(start),
+    states.entries(start - tier.sizeMs),
+  ]);
+  await deps.afterStep?.('read', job);
+
+  const finalized = finalizeWindow({
+    merged,
+    previous: previousWindow,
+    windowStartMs: start,
+    windowEndMs: end,
+    percentiles: config.percentiles,
+    carryForMs: Math.max(MIN_CARRY_MS, 2 * tier.sizeMs),
+  });
+  const version = Math.max((previousSelf?.version ?? 0) + 1, nowMs);
+  const closedChunks = encodeClosedState(finalized.closed, MAX_PARTIAL_CHUNK_BYTES);
+  states.put(start, closedChunks);
+
+  const outputs: { window: RecordWindow; results: readonly FinalizedSeries[] }[] = [];
+  if (merged.size > 0) {
+    outputs.push({
+      window: { window: tier.name, windowKind: 'tier', startMs: start, endMs: end, version },
+      results: finalized.results,
+    });
+  }
+  for (const sliding of config.sliding) {
+    if (sliding.slideMs !== tier.sizeMs) continue;
+    const lastClosed = Math.max(checkpoint?.closedThroughMs ?? start, start);
+    for (const window of slidingWindowsToEmit(start, sliding, job.correction, lastClosed)) {
+      const results = await slidingResults(window, sliding, tier, states, config, aggregate);
+      if (results.length > 0) {
+        outputs.push({
+          window: { window: sliding.name, windowKind: 'sliding', ...window, version },
+          results,
+        });
+      }
+    }
+  }
+  const { records, uncataloged } = await toRecords(outputs, deps.lookup);
+  const report = records.length > 0 ? await deps.sink.write(records) : { rejected: 0 };
+  await deps.afterStep?.('sink', job);
+
+  const parent = config.tiers[job.tier + 1];
+  const parentChunks =
+    parent === undefined || merged.size === 0
+      ? []
+      : packStatesChunked(
+          [...merged.values()].map((m) => ({ ...m, idBytes: seriesIdBytes(m.seriesId) })),
+          MAX_PARTIAL_CHUNK_BYTES,
+        );
+  const keepMs = config.correctionHorizonMs + KEEP_AFTER_HORIZON_MS + maxSlidingMs(config);
+  await store.writeClosedState({
+    tier: job.tier,
+    windowStartMs: start,
+    shard,
+    version,
+    chunks: closedChunks,
+    parentChunks: parentChunks.length,
+    expiresAtSec: Math.ceil((end + keepMs) / 1000),
+  });
+  await deps.afterStep?.('closed-state', job);
+
+  const marks: CorrectionMark[] = [];
+  if (parent !== undefined) {
+    const parentStart = windowStart(start, parent);
+    const partialId = `~${start}`;
+    const expiresAtSec = Math.ceil((parentStart + parent.sizeMs + keepMs) / 1000);
+    if (parentChunks.length > 0) {
+      await store.writePartials(
+        parentChunks.map((data, chunk) => ({
+          tier: parent.level,
+          windowStartMs: parentStart,
+          shard,
+          partialId,
+          chunk,
+          data,
+          expiresAtSec,
+        })),
+      );
+    }
+    const stale = [];
+    for (let chunk = parentChunks.length; chunk < (previousSelf?.parentChunks ?? 0); chunk++) {
+      stale.push({ tier: parent.level, windowStartMs: parentStart, shard, partialId, chunk });
+    }
+    if (stale.length > 0) await store.deletePartials(stale);
+    if (job.correction) {
+      const parentCheckpoint = (await store.readCheckpoints(parent.level)).get(shard);
+      if (parentCheckpoint !== undefined && parentCheckpoint.closedThroughMs >= parentStart) {
+        marks.push({ tier: parent.level, windowStartMs: parentStart, shard, expiresAtSec });
+      }
+    }
+  }
+  // A re-close can move the cumulative baseline the next window was measured from.
+  if (job.correction && checkpoint !== undefined && checkpoint.closedThroughMs >= end) {
+    if (carriesChanged(previousSelf, finalized.closed)) {
+      marks.push({
+        tier: job.tier,
+        windowStartMs: end,
+        shard,
+        expiresAtSec: Math.ceil((end + tier.sizeMs + keepMs) / 1000),
+      });
+    }
+  }
+  if (marks.length > 0) await store.markCorrections(marks);
+  await deps.afterStep?.('parent', job);
+
+  if (!job.correction) {
+    await store.advanceCheckpoint(job.tier, shard, start - tier.sizeMs, start);
+    await deps.afterStep?.('checkpoint', job);
+  }
+  return {
+    job,
+    status: job.correction ? 'reclosed' : 'closed',
+    partials,
+    series: merged.size,
+    records: records.length,
+    rejected: report.rejected,
+    uncataloged,
+    version,
+    closeLagMs: nowMs - end,
+    cascaded: marks.length,
+  };
+}
+
+function tierAt(config: WindrowConfig, level: number): Tier {
+  const tier = config.tiers[level];
+  if (tier === undefined) throw new WindrowError(`close job: no tier at level ${level}`);
+  return tier;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function maxSlidingMs(config: WindrowConfig): number {
+  return config.sliding.reduce((max, s) => Math.max(max, s.sizeMs), 0);
+}
+
+/**
+ * The sliding windows (by their bounds) to emit when pane `paneStart` closes: on a first close the
+ * one it completes; on a re-close every one it belongs to whose last pane is closed.
+ */
+function slidingWindowsToEmit(
+  paneStart: number,
+  spec: SlidingWindowConfig,
+  correction: boolean,
+  lastClosedPane: number,
+): { startMs: number; endMs: number }[] {
+  const panes = spec.sizeMs / spec.slideMs;
+  const out: { startMs: number; endMs: number }[] = [];
+  for (let i = 1; i <= (correction ? panes : 1); i++) {
+    const endMs = paneStart + i * spec.slideMs;
+    if (endMs - spec.slideMs > lastClosedPane) break;
+    out.push({ startMs: endMs - spec.sizeMs, endMs });
+  }
+  return out;
+}
+
+/** A sliding window's results: the merge of its panes' closed states, baseline from the pane before. */
+async function slidingResults(
+  window: { startMs: number; endMs: number },
+  spec: SlidingWindowConfig,
+  tier: Tier,
+  states: ClosedStates,
+  config: WindrowConfig,
+  aggregate: AggregateOptions,
+): Promise<FinalizedSeries[]> {
+  const merger = new WindowMerger(aggregate);
+  const paneStarts: number[] = [];
+  for (let s = window.startMs; s < window.endMs; s += spec.slideMs) paneStarts.push(s);
+  const panes = await Promise.all(paneStarts.map((s) => states.entries(s)));
+  for (const pane of panes) {
+    for (const entry of pane.values()) if (entry.merged) merger.add(entry.merged);
+  }
+  return finalizeWindow({
+    merged: merger.result(),
+    previous: await states.entries(window.startMs - spec.slideMs),
+    windowStartMs: window.startMs,
+    windowEndMs: window.endMs,
+    percentiles: config.percentiles,
+    carryForMs: Math.max(MIN_CARRY_MS, 2 * tier.sizeMs),
+  }).results;
+}
+
+/**
+ * Closed states of one (tier, shard), read at most once per job; `entries` decodes afresh on every
+ * call, so callers may merge into what they get.
+ */
+class ClosedStates {
+  private readonly records = new Map<number, Promise<ClosedStateRecord | undefined>>();
+  private readonly own = new Map<number, readonly Uint8Array[]>();
+
+  constructor(
+    private readonly store: CloseStore,
+    private readonly tier: number,
+    private readonly shard: number,
+  ) {}
+
+  get(start: number): Promise<ClosedStateRecord | undefined> {
+    let record = this.records.get(start);
+    if (record === undefined) {
+      record = this.store.readClosedState(this.tier, start, this.shard);
+      this.records.set(start, record);
+    }
+    return record;
+  }
+
+  /** The job's own new closed state, used instead of the stored one for sliding windows. */
+  put(start: number, chunks: readonly Uint8Array[]): void {
+    this.own.set(start, chunks);
+  }
+
+  async entries(start: number): Promise<Map<string, ClosedEntry>> {
+    const chunks = this.own.get(start) ?? (await this.get(start))?.chunks ?? [];
+    const out = new Map<string, ClosedEntry>();
+    for (const entry of decodeClosedState(chunks)) out.set(entry.seriesId, entry);
+    return out;
+  }
+}
+
+function carriesChanged(previous: ClosedStateRecord | undefined, closed: readonly ClosedEntry[]): boolean {
+  const key = (entries: readonly ClosedEntry[]) =>
+    JSON.stringify(entries.filter((e) => e.carry).map((e) => [e.seriesId, e.carry]));
+  return key(previous === undefined ? [] : decodeClosedState(previous.chunks)) !== key(closed);
+}
+
+async function toRecords(
+  outputs: readonly { window: RecordWindow; results: readonly FinalizedSeries[] }[],
+  lookup: SeriesLookup,
+): Promise<{ records: ResultRecord[]; uncataloged: number }> {
+  const wanted = new Map<string, { tenant: string; seriesId: string }>();
+  for (const { results } of outputs) for (const r of results) wanted.set(r.seriesId, r);
+  if (wanted.size === 0) return { records: [], uncataloged: 0 };
+  const metas = await lookup.lookup([...wanted.values()]);
+  const records: ResultRecord[] = [];
+  const missing = new Set<string>();
+  for (const { window, results } of outputs) {
+    for (const r of results) {
+      const meta = metas.get(r.seriesId);
+      if (meta === undefined || meta.tenant !== r.tenant) {
+        missing.add(r.seriesId);
+        continue;
+      }
+      records.push(resultRecord(meta, window, r.stats));
+    }
+  }
+  return { records, uncataloged: missing.size };
+}
+
+export type { MergedSeries };

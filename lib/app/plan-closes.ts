@@ -1,0 +1,111 @@
+import type { WindrowConfig } from '../core/config/config.js';
+import { windowStart } from '../core/window/window.js';
+import type { Checkpoint, CloseJob, CloseQueue, CloseStore } from './close-ports.js';
+import type { Clock } from './ports.js';
+
+export interface PlanDeps {
+  readonly store: CloseStore;
+  readonly queue: CloseQueue;
+  readonly clock: Clock;
+  readonly config: WindrowConfig;
+}
+
+export interface PlanOptions {
+  /**
+   * Windows enqueued per (tier, shard) in one run: after downtime the planner catches up in steps
+   * of this many windows a run instead of flooding the queue (default 60: an hour of 1m windows).
+   */
+  readonly maxWindowsPerShard?: number;
+  /** Correction marks read per tier in one run (default 1,000). */
+  readonly maxCorrectionsPerTier?: number;
+}
+
+export interface PlanReport {
+  readonly jobs: number;
+  /** Jobs per tier name: first closes and re-closes. */
+  readonly closes: Readonly<Record<string, number>>;
+  readonly corrections: Readonly<Record<string, number>>;
+  /** Checkpoints created on this run (a fresh table, or a new tier or shard count). */
+  readonly initialized: number;
+  /** Per tier, the oldest window start still waiting to close (for lag). */
+  readonly behindMs: Readonly<Record<string, number>>;
+}
+
+/**
+ * The planner (DESIGN.md §3), run every minute by a schedule (every `--tick` locally): enqueues one
+ * close job per due (tier, windowStart, shard) and one re-close per correction mark of a closed
+ * window.
+ *
+ * - A window is due once `now ≥ end + allowedLateness` — never before — and, above the first tier,
+ *   once its last child window is closed in the same shard.
+ * - Windows close in order from the checkpoint; at most `maxWindowsPerShard` per run, so catching
+ *   up after downtime happens in bounded steps.
+ * - A shard without a checkpoint starts at the latest due window (data older than that arrives as
+ *   corrections: ingest marks windows that were already closing when it wrote).
+ * - Jobs that are still in the queue from the previous run are enqueued again; a close of a window
+ *   already closed is a cheap no-op, so duplicates cost a read, never a double count.
+ *
+ * @example
+ * await planCloses({ store, queue, clock, config }); // { jobs: 8, closes: { '1m': 8 }, … }
+ */
+export async function planCloses(deps: PlanDeps, options: PlanOptions = {}): Promise<PlanReport> {
+  const { config, store, clock } = deps;
+  const maxWindows = options.maxWindowsPerShard ?? 60;
+  const maxCorrections = options.maxCorrectionsPerTier ?? 1_000;
+  const nowMs = clock.nowMs();
+  const jobs: CloseJob[] = [];
+  const closes: Record<string, number> = {};
+  const corrections: Record<string, number> = {};
+  const behindMs: Record<string, number> = {};
+  let initialized = 0;
+  let childCheckpoints: Map<number, Checkpoint> | undefined;
+
+  for (const tier of config.tiers) {
+    const child = config.tiers[tier.level - 1];
+    const checkpoints = await store.readCheckpoints(tier.level);
+    // The newest window whose end + lateness has passed.
+    const lastDue = windowStart(nowMs - config.allowedLatenessMs, tier) - tier.sizeMs;
+    closes[tier.name] = 0;
+    corrections[tier.name] = 0;
+    for (let shard = 0; shard < config.shards; shard++) {
+      const childCheckpoint = childCheckpoints?.get(shard);
+      let checkpoint = checkpoints.get(shard);
+      if (checkpoint === undefined) {
+        if (child !== undefined && childCheckpoint === undefined) continue;
+        // Above the first tier: start with the window holding the child tier's first close.
+        const first =
+          childCheckpoint === undefined
+            ? lastDue
+            : windowStart(childCheckpoint.closedThroughMs + (child?.sizeMs ?? 0), tier);
+        checkpoint = await store.initCheckpoint({
+          tier: tier.level,
+          shard,
+          closedThroughMs: first - tier.sizeMs,
+        });
+        checkpoints.set(shard, checkpoint);
+        initialized++;
+      }
+      const childDone = childCheckpoint?.closedThroughMs ?? Number.POSITIVE_INFINITY;
+      let count = 0;
+      for (let start = checkpoint.closedThroughMs + tier.sizeMs; start <= lastDue; start += tier.sizeMs) {
+        if (child !== undefined && start + tier.sizeMs - child.sizeMs > childDone) break;
+        if (count === maxWindows) break;
+        jobs.push({ tier: tier.level, windowStartMs: start, shard, correction: false });
+        count++;
+      }
+      closes[tier.name] = (closes[tier.name] ?? 0) + count;
+      const waiting = checkpoint.closedThroughMs + tier.sizeMs;
+      if (waiting <= lastDue) behindMs[tier.name] = Math.max(behindMs[tier.name] ?? 0, nowMs - waiting);
+    }
+    for (const mark of await store.listCorrectionMarks(tier.level, maxCorrections)) {
+      const checkpoint = checkpoints.get(mark.shard);
+      // Marks of windows not closed yet are cleared by their first close, which reads the late data.
+      if (checkpoint === undefined || mark.windowStartMs > checkpoint.closedThroughMs) continue;
+      jobs.push({ tier: tier.level, windowStartMs: mark.windowStartMs, shard: mark.shard, correction: true });
+      corrections[tier.name] = (corrections[tier.name] ?? 0) + 1;
+    }
+    childCheckpoints = checkpoints;
+  }
+  if (jobs.length > 0) await deps.queue.enqueue(jobs);
+  return { jobs: jobs.length, closes, corrections, initialized, behindMs };
+}

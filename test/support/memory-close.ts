@@ -1,0 +1,176 @@
+/**
+ * In-memory closing-side ports for use-case tests: one store that is both the ingest `WindowStore`
+ * and the `CloseStore` (same item keys, overwrite semantics and ordering as the DynamoDB table), a
+ * sink that keeps the highest version per result, a lookup over the memory catalog, and a queue
+ * that records jobs.
+ */
+import type {
+  Checkpoint,
+  ClosedStateRecord,
+  ClosedStateWrite,
+  CloseJob,
+  CloseQueue,
+  CloseStore,
+  SeriesLookup,
+} from '#app/close-ports.js';
+import type { CorrectionMark, PartialWrite, SeriesMeta, WindowStore, WriteReport } from '#app/ports.js';
+import type { ResultRecord, ResultSink, SinkReport } from '#app/results.js';
+import type { MemorySeriesCatalog } from './memory-ports.js';
+
+function report(sizes: number[]): WriteReport {
+  return {
+    items: sizes.length,
+    bytes: sizes.reduce((a, b) => a + b, 0),
+    writeUnits: sizes.reduce((a, b) => a + Math.ceil(b / 1024), 0),
+    itemSizes: sizes,
+  };
+}
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+const pk = (t: number, s: number, shard: number) => `${t}#${pad(s, 13)}#${pad(shard, 4)}`;
+
+export class MemoryStateStore implements WindowStore, CloseStore {
+  /** pk → (sk → data), pk = `tier#start#shard`, sk = `partialId#chunk`. */
+  readonly partials = new Map<string, Map<string, Uint8Array>>();
+  readonly closed = new Map<string, ClosedStateRecord>();
+  readonly checkpoints = new Map<string, Checkpoint>();
+  readonly marks = new Map<string, CorrectionMark>();
+  /** Called at the start of every store call with its name; may throw to inject a fault. */
+  fault: (call: string) => void = () => {};
+
+  async writePartials(partials: readonly PartialWrite[]): Promise<WriteReport> {
+    this.fault('writePartials');
+    for (const p of partials) {
+      const key = pk(p.tier, p.windowStartMs, p.shard);
+      const items = this.partials.get(key) ?? new Map<string, Uint8Array>();
+      this.partials.set(key, items);
+      items.set(`${p.partialId}#${pad(p.chunk, 4)}`, p.data);
+    }
+    return report(partials.map((p) => p.data.length + 60));
+  }
+
+  async markCorrections(marks: readonly CorrectionMark[]): Promise<WriteReport> {
+    this.fault('markCorrections');
+    for (const m of marks) this.marks.set(`${m.tier}|${pad(m.windowStartMs, 13)}#${pad(m.shard, 4)}`, m);
+    return report(marks.map(() => 40));
+  }
+
+  async *readPartialData(tier: number, start: number, shard: number): AsyncIterable<readonly Uint8Array[]> {
+    this.fault('readPartialData');
+    const items = this.partials.get(pk(tier, start, shard));
+    if (items === undefined) return;
+    const sorted = [...items.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
+    for (let i = 0; i < sorted.length; i += 3) yield sorted.slice(i, i + 3);
+  }
+
+  async deletePartials(
+    keys: readonly { tier: number; windowStartMs: number; shard: number; partialId: string; chunk: number }[],
+  ): Promise<void> {
+    this.fault('deletePartials');
+    for (const k of keys)
+      this.partials.get(pk(k.tier, k.windowStartMs, k.shard))?.delete(`${k.partialId}#${pad(k.chunk, 4)}`);
+  }
+
+  async readClosedState(tier: number, start: number, shard: number): Promise<ClosedStateRecord | undefined> {
+    this.fault('readClosedState');
+    return this.closed.get(pk(tier, start, shard));
+  }
+
+  async writeClosedState(write: ClosedStateWrite): Promise<void> {
+    this.fault('writeClosedState');
+    this.closed.set(pk(write.tier, write.windowStartMs, write.shard), {
+      version: write.version,
+      chunks: write.chunks,
+      parentChunks: write.parentChunks,
+    });
+  }
+
+  async readCheckpoints(tier: number): Promise<Map<number, Checkpoint>> {
+    this.fault('readCheckpoints');
+    const out = new Map<number, Checkpoint>();
+    for (const c of this.checkpoints.values()) if (c.tier === tier) out.set(c.shard, c);
+    return out;
+  }
+
+  async initCheckpoint(checkpoint: Checkpoint): Promise<Checkpoint> {
+    this.fault('initCheckpoint');
+    const key = `${checkpoint.tier}#${checkpoint.shard}`;
+    const existing = this.checkpoints.get(key);
+    if (existing !== undefined) return existing;
+    this.checkpoints.set(key, checkpoint);
+    return checkpoint;
+  }
+
+  async advanceCheckpoint(tier: number, shard: number, fromMs: number, toMs: number): Promise<boolean> {
+    this.fault('advanceCheckpoint');
+    const key = `${tier}#${shard}`;
+    if (this.checkpoints.get(key)?.closedThroughMs !== fromMs) return false;
+    this.checkpoints.set(key, { tier, shard, closedThroughMs: toMs });
+    return true;
+  }
+
+  async listCorrectionMarks(tier: number, limit: number): Promise<CorrectionMark[]> {
+    this.fault('listCorrectionMarks');
+    return [...this.marks.entries()]
+      .filter(([k]) => k.startsWith(`${tier}|`))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .slice(0, limit)
+      .map(([, m]) => m);
+  }
+
+  async clearCorrectionMark(tier: number, start: number, shard: number): Promise<void> {
+    this.fault('clearCorrectionMark');
+    this.marks.delete(`${tier}|${pad(start, 13)}#${pad(shard, 4)}`);
+  }
+}
+
+/** Keeps, per (window, series, start), the record with the highest version, like both real sinks. */
+export class MemorySink implements ResultSink {
+  readonly records = new Map<string, ResultRecord>();
+  writes = 0;
+  fault: () => void = () => {};
+
+  async write(records: readonly ResultRecord[]): Promise<SinkReport> {
+    this.fault();
+    this.writes++;
+    for (const r of records) {
+      const key = `${r.window}|${r.seriesId}|${r.startMs}`;
+      const existing = this.records.get(key);
+      if (existing === undefined || existing.version <= r.version) this.records.set(key, r);
+    }
+    return { written: records.length, rejected: 0, rejections: [] };
+  }
+
+  /** Records of one window name, ordered by start then series. */
+  of(window: string): ResultRecord[] {
+    return [...this.records.values()]
+      .filter((r) => r.window === window)
+      .sort((a, b) => a.startMs - b.startMs || (a.seriesId < b.seriesId ? -1 : 1));
+  }
+}
+
+export class MemoryLookup implements SeriesLookup {
+  constructor(private readonly catalog: MemorySeriesCatalog) {}
+
+  async lookup(series: readonly { tenant: string; seriesId: string }[]): Promise<Map<string, SeriesMeta>> {
+    const out = new Map<string, SeriesMeta>();
+    for (const s of series) {
+      const meta = this.catalog.series.get(`${s.tenant}#${s.seriesId}`);
+      if (meta !== undefined) out.set(s.seriesId, meta);
+    }
+    return out;
+  }
+}
+
+export class MemoryQueue implements CloseQueue {
+  readonly jobs: CloseJob[] = [];
+
+  async enqueue(jobs: readonly CloseJob[]): Promise<void> {
+    this.jobs.push(...jobs);
+  }
+
+  /** Takes every queued job. */
+  drain(): CloseJob[] {
+    return this.jobs.splice(0, this.jobs.length);
+  }
+}
