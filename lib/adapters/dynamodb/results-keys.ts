@@ -1,0 +1,143 @@
+/**
+ * Keys of the DynamoDB results table, built and parsed in one place.
+ *
+ * | field | form |
+ * |-------|------|
+ * | PK    | `<tenant>#<window>#<metric>`                      |
+ * | SK    | `<windowStart 13 digits>#<group 4 digits>#<chunk 4 digits>` |
+ *
+ * This departs from DESIGN.md §3 (`PK = <tenant>#<window kind/tier>#<metric>`,
+ * `SK = <windowStart>#<chunk>`) in two ways:
+ * - The PK carries the full window *name* (`1m`, `5m/1m`, `session:5m`), not only its kind: two
+ *   sliding windows with the same slide, or two session gaps, must not share a partition.
+ * - The SK has a `group` between windowStart and chunk. The results of one metric in one window are
+ *   written by several close jobs, one per shard; without a group, each job's pack would overwrite
+ *   the others'. The group is the shard of the close job that wrote the pack (see `results-sink.ts`).
+ *
+ * Unambiguous without escaping: the tenant never contains `#` ({@link isValidTenant}), nor does the
+ * window name ({@link isValidResultWindow}), so the metric name is everything after the second `#`
+ * and may itself contain `#`, `/`, `.`, `:` or any other character. Fixed-width numbers make string
+ * order numeric order, so a time range is one `BETWEEN` on the SK.
+ *
+ * Builders throw {@link StoreRequestError} on a value that cannot be encoded; the sink checks every
+ * record first with {@link resultKeyProblem} and reports bad ones as rejections instead.
+ */
+import { StoreRequestError } from '../../app/errors.js';
+import type { WindowKind } from '../../app/results.js';
+import { utf8Length } from './item-size.js';
+import { CHUNK_DIGITS, isValidTenant, WINDOW_START_DIGITS } from './keys.js';
+
+export const GROUP_DIGITS = 4;
+export const MAX_GROUP = 10 ** GROUP_DIGITS - 1;
+export const MAX_RESULT_CHUNK = 10 ** CHUNK_DIGITS - 1;
+const MAX_WINDOW_START_MS = 10 ** WINDOW_START_DIGITS - 1;
+
+/** DynamoDB's limit on a partition key value (UTF-8 bytes). */
+export const MAX_PK_BYTES = 2048;
+
+const WINDOW_PATTERN = /^[A-Za-z0-9._:/+-]{1,64}$/;
+/** An unpaired UTF-16 surrogate: DynamoDB strings are UTF-8, such a name could not round-trip. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const RESULT_SK = /^([0-9]{13})#([0-9]{4})#([0-9]{4})$/;
+
+/**
+ * Window names as they appear in results: 1–64 of `A–Z a–z 0–9 . _ : / + -` (a tier `1m`, a
+ * sliding window `5m/1m`, a session `session:5m`). Never `#`, the key separator.
+ *
+ * @example isValidResultWindow('5m/1m') // true; isValidResultWindow('1m#x') // false
+ */
+export function isValidResultWindow(window: string): boolean {
+  return WINDOW_PATTERN.test(window);
+}
+
+/**
+ * The kind of a window, from its name: `session:` prefix → session, a `/` → sliding, else a tier.
+ *
+ * @example windowKindOf('session:5m') // 'session'; windowKindOf('5m/1m') // 'sliding'; windowKindOf('1h') // 'tier'
+ */
+export function windowKindOf(window: string): WindowKind {
+  if (window.startsWith('session:')) return 'session';
+  if (window.includes('/')) return 'sliding';
+  return 'tier';
+}
+
+/** Why `(tenant, window, metric)` cannot be a results PK, or `undefined` when it can. */
+export function resultKeyProblem(tenant: string, window: string, metric: string): string | undefined {
+  if (!isValidTenant(tenant)) return `invalid tenant ${JSON.stringify(tenant)}`;
+  if (!isValidResultWindow(window)) return `invalid window name ${JSON.stringify(window)}`;
+  if (metric.length === 0) return 'empty metric name';
+  if (LONE_SURROGATE.test(metric)) return 'metric name is not well-formed UTF-16 (lone surrogate)';
+  const bytes = utf8Length(`${tenant}#${window}#${metric}`);
+  if (bytes > MAX_PK_BYTES) return `partition key would be ${bytes} bytes, over DynamoDB's ${MAX_PK_BYTES}`;
+  return undefined;
+}
+
+/**
+ * `<tenant>#<window>#<metric>`.
+ *
+ * @example resultPk('acme', '5m/1m', 'http.server#duration') // 'acme#5m/1m#http.server#duration'
+ */
+export function resultPk(tenant: string, window: string, metric: string): string {
+  const problem = resultKeyProblem(tenant, window, metric);
+  if (problem !== undefined) throw new StoreRequestError(`cannot build a results key: ${problem}`);
+  return `${tenant}#${window}#${metric}`;
+}
+
+function fixed(value: number, max: number, digits: number, what: string): string {
+  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new StoreRequestError(`cannot build a results key: invalid ${what} ${JSON.stringify(value)}`);
+  }
+  return String(value).padStart(digits, '0');
+}
+
+/** 13 digits, zero-padded. */
+export function windowStartKeyText(windowStartMs: number): string {
+  return fixed(windowStartMs, MAX_WINDOW_START_MS, WINDOW_START_DIGITS, 'windowStart');
+}
+
+/** True when `windowStartMs` fits the SK (whole milliseconds in `[0, 10^13)`). */
+export function isValidResultWindowStart(windowStartMs: number): boolean {
+  return Number.isSafeInteger(windowStartMs) && windowStartMs >= 0 && windowStartMs <= MAX_WINDOW_START_MS;
+}
+
+/** True when `group` fits the SK (an integer 0…9999). */
+export function isValidResultGroup(group: number): boolean {
+  return Number.isSafeInteger(group) && group >= 0 && group <= MAX_GROUP;
+}
+
+/**
+ * `<windowStart>#<group>#<chunk>`.
+ *
+ * @example resultSk(1_700_000_040_000, 3, 0) // '1700000040000#0003#0000'
+ */
+export function resultSk(windowStartMs: number, group: number, chunk: number): string {
+  return `${windowStartKeyText(windowStartMs)}#${fixed(group, MAX_GROUP, GROUP_DIGITS, 'group')}#${fixed(chunk, MAX_RESULT_CHUNK, CHUNK_DIGITS, 'chunk')}`;
+}
+
+/** `<windowStart>#<group>#`: every chunk of one pack starts with this. */
+export function resultPackPrefix(windowStartMs: number, group: number): string {
+  return `${windowStartKeyText(windowStartMs)}#${fixed(group, MAX_GROUP, GROUP_DIGITS, 'group')}#`;
+}
+
+/**
+ * Inclusive SK bounds of the packs whose window starts in `[fromMs, toMs)`, for `SK BETWEEN`, or
+ * `undefined` when the range holds no representable window start.
+ *
+ * @example resultSkRange(60_000, 120_000) // { low: '0000000060000', high: '0000000119999#~' }
+ */
+export function resultSkRange(fromMs: number, toMs: number): { low: string; high: string } | undefined {
+  const from = Math.max(0, Math.ceil(fromMs));
+  const last = Math.min(MAX_WINDOW_START_MS, Math.ceil(toMs) - 1);
+  if (!(from <= last)) return undefined;
+  // '~' sorts after every digit, so `<last>#~` is above every SK of window start `last`.
+  return { low: windowStartKeyText(from), high: `${windowStartKeyText(last)}#~` };
+}
+
+/** Inverse of {@link resultSk}; `undefined` when `sk` is not in canonical form. */
+export function parseResultSk(
+  sk: string,
+): { readonly windowStartMs: number; readonly group: number; readonly chunk: number } | undefined {
+  const m = RESULT_SK.exec(sk);
+  if (m === null) return undefined;
+  return { windowStartMs: Number(m[1]), group: Number(m[2]), chunk: Number(m[3]) };
+}
