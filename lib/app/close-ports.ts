@@ -3,6 +3,7 @@
  * window-state table, the series catalog and the close queue. The DynamoDB adapter implements the
  * store ports against the same table as ingest; the local runner and SQS implement the queue.
  */
+import type { OpenSession } from '../core/close/sessions.js';
 import type { CorrectionMark, PartialWrite, SeriesMeta, WriteReport } from './ports.js';
 
 /** One close job: close (or re-close) window `windowStartMs` of tier level `tier` in `shard`. */
@@ -82,4 +83,15 @@ export interface SeriesLookup {
 export interface CloseQueue {
   /** Enqueues every job or throws (at-least-once: a job may be delivered more than once). */
   enqueue(jobs: readonly CloseJob[]): Promise<void>;
+}
+
+/** Open session windows (`O#<shard>` items), read and written by first-tier closes. */
+export interface SessionStore {
+  /** Every open session of a shard (strongly consistent). */
+  readOpenSessions(shard: number): Promise<OpenSession[]>;
+  writeOpenSessions(shard: number, sessions: readonly OpenSession[]): Promise<void>;
+  deleteOpenSessions(
+    shard: number,
+    sessions: readonly { tenant: string; seriesId: string; name: string }[],
+  ): Promise<void>;
 }

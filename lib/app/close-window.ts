@@ -9,9 +9,10 @@ import { seriesIdBytes } from '../core/series/id.js';
 import type { Tier } from '../core/window/tiers.js';
 import { windowStart } from '../core/window/window.js';
 import { WindowNotReadyError } from './close-errors.js';
-import type { ClosedStateRecord, CloseJob, CloseStore, SeriesLookup } from './close-ports.js';
+import type { ClosedStateRecord, CloseJob, CloseStore, SeriesLookup, SessionStore } from './close-ports.js';
+import { type SessionOutput, stepSessions } from './close-sessions.js';
 import { MAX_PARTIAL_CHUNK_BYTES } from './ingest.js';
-import type { Clock, CorrectionMark } from './ports.js';
+import type { Clock, CorrectionMark, SeriesMeta } from './ports.js';
 import { type RecordWindow, resultRecord } from './result-records.js';
 import type { ResultRecord, ResultSink } from './results.js';
 
@@ -22,6 +23,8 @@ export interface CloseDeps {
   readonly store: CloseStore;
   readonly sink: ResultSink;
   readonly lookup: SeriesLookup;
+  /** Open session windows; required when `config.sessions` is not empty. */
+  readonly sessions?: SessionStore;
   readonly clock: Clock;
   readonly config: WindrowConfig;
   /** Called after each step (tests inject crashes here). */
@@ -171,8 +174,48 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
       }
     }
   }
-  const { records, uncataloged } = await toRecords(outputs, deps.lookup);
+  const wanted = new Map<string, { tenant: string; seriesId: string }>();
+  for (const m of merged.values()) wanted.set(m.seriesId, m);
+  for (const { results } of outputs) for (const r of results) wanted.set(r.seriesId, r);
+  const metas =
+    wanted.size > 0 ? await deps.lookup.lookup([...wanted.values()]) : new Map<string, SeriesMeta>();
+
+  let sessions: SessionOutput | undefined;
+  if (job.tier === 0 && !job.correction && config.sessions.length > 0) {
+    if (deps.sessions === undefined)
+      throw new WindrowError('session windows are configured but no session store');
+    sessions = await stepSessions(
+      deps.sessions,
+      shard,
+      merged,
+      metas,
+      { startMs: start, endMs: end },
+      config,
+      aggregate,
+      version,
+    );
+    const missing = sessions.emit.filter((e) => !metas.has(e.session.seriesId)).map((e) => e.session);
+    if (missing.length > 0) for (const [id, meta] of await deps.lookup.lookup(missing)) metas.set(id, meta);
+    for (const { session, window } of sessions.emit) {
+      outputs.push({
+        window,
+        results: [
+          {
+            tenant: session.tenant,
+            seriesId: session.seriesId,
+            stats: session.kind.finalize(session.state, {
+              windowStartMs: window.startMs,
+              windowEndMs: window.endMs,
+              percentiles: config.percentiles,
+            }),
+          },
+        ],
+      });
+    }
+  }
+  const { records, uncataloged } = toRecords(outputs, metas);
   const report = records.length > 0 ? await deps.sink.write(records) : { rejected: 0 };
+  await sessions?.commit();
   await deps.afterStep?.('sink', job);
 
   const parent = config.tiers[job.tier + 1];
@@ -359,14 +402,10 @@ function carriesChanged(previous: ClosedStateRecord | undefined, closed: readonl
   return key(previous === undefined ? [] : decodeClosedState(previous.chunks)) !== key(closed);
 }
 
-async function toRecords(
+function toRecords(
   outputs: readonly { window: RecordWindow; results: readonly FinalizedSeries[] }[],
-  lookup: SeriesLookup,
-): Promise<{ records: ResultRecord[]; uncataloged: number }> {
-  const wanted = new Map<string, { tenant: string; seriesId: string }>();
-  for (const { results } of outputs) for (const r of results) wanted.set(r.seriesId, r);
-  if (wanted.size === 0) return { records: [], uncataloged: 0 };
-  const metas = await lookup.lookup([...wanted.values()]);
+  metas: ReadonlyMap<string, SeriesMeta>,
+): { records: ResultRecord[]; uncataloged: number } {
   const records: ResultRecord[] = [];
   const missing = new Set<string>();
   for (const { window, results } of outputs) {

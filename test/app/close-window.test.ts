@@ -203,3 +203,116 @@ describe('Crash injection: a close that fails after any step, retried, gives the
     expect(results(doubled)).toEqual(results(clean));
   });
 });
+
+describe('Session windows', () => {
+  const sessionConfig = parseConfig({
+    tiers: ['1s', '10s'],
+    allowedLateness: '1s',
+    shards: 2,
+    sessions: [{ match: 'checkout.*', gap: '3s' }],
+    sink: 'dynamodb',
+  });
+
+  /** Bursts of activity per host with silences of 1–6 s between events. */
+  function bursts(seed: number): RawPoint[] {
+    const random = seededRandom(seed);
+    const out: RawPoint[] = [];
+    for (const host of ['a', 'b', 'c']) {
+      let t = T0 + Math.floor(random() * 2_000);
+      while (t < T0 + 40_000) {
+        out.push({ metric: 'checkout.ms', t, value: Math.floor(random() * 100), attributes: { host } });
+        t += random() < 0.8 ? 100 + Math.floor(random() * 2_000) : 3_500 + Math.floor(random() * 3_000);
+      }
+      out.push({ metric: 'other.ms', t: T0 + 500, value: 1, attributes: { host } });
+    }
+    return out.sort((a, b) => a.t - b.t);
+  }
+
+  /** Sessions from raw event times: split where the silence exceeds the gap. */
+  function sessionOracle(points: readonly RawPoint[], gapMs: number) {
+    const out = new Map<string, number[]>();
+    const byHost = new Map<string, RawPoint[]>();
+    for (const p of points.filter((p) => p.metric.startsWith('checkout.'))) {
+      const list = byHost.get(p.attributes?.host ?? '') ?? [];
+      list.push(p);
+      byHost.set(p.attributes?.host ?? '', list);
+    }
+    for (const [host, list] of byHost) {
+      let start = list[0]?.t ?? 0;
+      let last = start;
+      let values: number[] = [];
+      const flush = () => {
+        out.set(`checkout.ms|${host}|${start}|${last + gapMs}`, values);
+      };
+      for (const p of list) {
+        if (values.length > 0 && p.t - last > gapMs) {
+          flush();
+          start = p.t;
+          values = [];
+        }
+        values.push(p.value);
+        last = p.t;
+      }
+      flush();
+    }
+    return out;
+  }
+
+  it('emits each session once, with the stats of its events, when the gap has passed', async () => {
+    const points = bursts(5);
+    const harness = new CloseHarness(sessionConfig, T0);
+    await harness.tick();
+    for (let now = T0 + 1_000; now <= T0 + 41_000; now += 1_000) {
+      harness.clock.now = now;
+      const due = points.filter((p) => p.t >= now - 1_000 && p.t < now);
+      if (due.length > 0) await harness.send(due);
+      await harness.tick();
+    }
+    await harness.runUntil(T0 + 50_000, 1_000);
+    expect(harness.failures).toEqual([]);
+    const sessions = harness.sink.of('session:3s');
+    const expected = sessionOracle(points, 3_000);
+    const actual = new Map(
+      sessions.map((r) => [`${r.metric}|${r.attributes.host}|${r.startMs}|${r.endMs}`, r]),
+    );
+    expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [key, values] of expected) {
+      const stats = actual.get(key)?.stats;
+      expect(stats?.count, key).toBe(values.length);
+      expect(stats?.sum, key).toBe(exactSum(values));
+      expect(stats?.max, key).toBe(Math.max(...values));
+    }
+    expect(sessions.every((r) => r.windowKind === 'session')).toBe(true);
+    // Every session ended: nothing stays open.
+    expect([...harness.sessions.items.values()].every((m) => m.size === 0)).toBe(true);
+  });
+
+  it('gives the same sessions when every first-tier close crashes once after the sink write', async () => {
+    const points = bursts(9);
+    const run = async (crash: boolean) => {
+      const harness = new CloseHarness(sessionConfig, T0);
+      const crashed = new Set<string>();
+      if (crash) {
+        harness.afterStep = (step, job) => {
+          const key = `${job.tier}|${job.windowStartMs}|${job.shard}`;
+          if (step === 'sink' && !crashed.has(key)) {
+            crashed.add(key);
+            throw new Error('crash');
+          }
+        };
+      }
+      await harness.tick();
+      for (let now = T0 + 1_000; now <= T0 + 50_000; now += 1_000) {
+        harness.clock.now = now;
+        const due = points.filter((p) => p.t >= now - 1_000 && p.t < now);
+        if (due.length > 0) await harness.send(due);
+        await harness.tick();
+      }
+      return harness.sink
+        .of('session:3s')
+        .map((r) => [r.seriesId, r.startMs, r.endMs, r.stats.count, r.stats.sum].join('|'))
+        .sort();
+    };
+    expect(await run(true)).toEqual(await run(false));
+  });
+});

@@ -10,7 +10,13 @@ import { ingest } from '#app/ingest.js';
 import { planCloses } from '#app/plan-closes.js';
 import type { WindrowConfig } from '#core/config/config.js';
 import { SeriesIdCache } from '#core/series/id.js';
-import { MemoryLookup, MemoryQueue, MemorySink, MemoryStateStore } from './memory-close.js';
+import {
+  MemoryLookup,
+  MemoryQueue,
+  MemorySessionStore,
+  MemorySink,
+  MemoryStateStore,
+} from './memory-close.js';
 import { ManualClock, MemorySeriesCatalog } from './memory-ports.js';
 
 export interface RawPoint {
@@ -24,6 +30,7 @@ export class CloseHarness {
   readonly store = new MemoryStateStore();
   readonly catalog = new MemorySeriesCatalog();
   readonly sink = new MemorySink();
+  readonly sessions = new MemorySessionStore();
   readonly queue = new MemoryQueue();
   readonly clock: ManualClock;
   readonly ids: SeriesIdCache;
@@ -46,6 +53,7 @@ export class CloseHarness {
       store: this.store,
       sink: this.sink,
       lookup: new MemoryLookup(this.catalog),
+      sessions: this.sessions,
       clock: this.clock,
       config: this.config,
       afterStep: (step, job) => this.afterStep?.(step, job),

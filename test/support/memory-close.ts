@@ -12,9 +12,11 @@ import type {
   CloseQueue,
   CloseStore,
   SeriesLookup,
+  SessionStore,
 } from '#app/close-ports.js';
 import type { CorrectionMark, PartialWrite, SeriesMeta, WindowStore, WriteReport } from '#app/ports.js';
 import type { ResultRecord, ResultSink, SinkReport } from '#app/results.js';
+import { decodeOpenSession, encodeOpenSession, type OpenSession, sessionKey } from '#core/close/sessions.js';
 import type { MemorySeriesCatalog } from './memory-ports.js';
 
 function report(sizes: number[]): WriteReport {
@@ -172,5 +174,30 @@ export class MemoryQueue implements CloseQueue {
   /** Takes every queued job. */
   drain(): CloseJob[] {
     return this.jobs.splice(0, this.jobs.length);
+  }
+}
+
+export class MemorySessionStore implements SessionStore {
+  /** shard → key → encoded session (stored as bytes, like the table). */
+  readonly items = new Map<number, Map<string, Uint8Array>>();
+
+  async readOpenSessions(shard: number): Promise<OpenSession[]> {
+    return [...(this.items.get(shard) ?? new Map<string, Uint8Array>())].map(([key, bytes]) => {
+      const [tenant = '', seriesId = '', name = ''] = key.split('#');
+      return decodeOpenSession({ tenant, seriesId, name }, bytes);
+    });
+  }
+
+  async writeOpenSessions(shard: number, sessions: readonly OpenSession[]): Promise<void> {
+    const items = this.items.get(shard) ?? new Map<string, Uint8Array>();
+    this.items.set(shard, items);
+    for (const s of sessions) items.set(sessionKey(s), encodeOpenSession(s));
+  }
+
+  async deleteOpenSessions(
+    shard: number,
+    sessions: readonly { tenant: string; seriesId: string; name: string }[],
+  ): Promise<void> {
+    for (const s of sessions) this.items.get(shard)?.delete(sessionKey(s));
   }
 }

@@ -2,3 +2,4 @@
 export * from './closed-state.js';
 export * from './finalize-window.js';
 export * from './merge.js';
+export * from './sessions.js';
