@@ -26,8 +26,9 @@
  * equal version overwrites, so a retried close is idempotent (the encoding is deterministic).
  * Chunk 0 is the commit record: it is written after the pack's other chunks, and a reader uses a
  * pack only when chunk 0 and all the chunks it names carry its version. After a re-close with
- * fewer chunks, the chunks left over from the older version are deleted (conditionally, best
- * effort: readers ignore them anyway, and TTL removes them).
+ * fewer chunks, the chunks left over from the older version are deleted (chunk 0's put returns the
+ * old item, which names the old chunk count; each delete is conditional on `version <= :v`). This
+ * is best effort: readers ignore leftovers anyway, and TTL removes them.
  */
 import {
   type AttributeValue,
@@ -35,7 +36,7 @@ import {
   type DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { StoreRequestError } from '../../app/errors.js';
+import { StoreRequestError, StoreUnavailableError } from '../../app/errors.js';
 import type { ResultRecord, ResultSink, SinkRejection, SinkReport } from '../../app/results.js';
 import { shardOf } from '../../core/series/id.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
@@ -92,6 +93,11 @@ export interface DynamoResultsSinkOptions {
   readonly retry?: Partial<RetryOptions>;
   /** Delete chunks an older version left beyond the new chunk count (default true). */
   readonly deleteStaleChunks?: boolean;
+  /**
+   * Told when a leftover chunk could not be deleted within the retry budget (the write still
+   * succeeds: readers ignore the chunk and TTL removes it). Default: ignore.
+   */
+  readonly onStaleChunkError?: (message: string, cause: StoreUnavailableError) => void;
 }
 
 /**
@@ -136,6 +142,7 @@ export class DynamoResultsSink implements ResultSink {
   private readonly concurrency: number;
   private readonly retry: RetryOptions;
   private readonly deleteStaleChunks: boolean;
+  private readonly onStaleChunkError: DynamoResultsSinkOptions['onStaleChunkError'];
 
   constructor(options: DynamoResultsSinkOptions) {
     this.client = options.client;
@@ -155,6 +162,7 @@ export class DynamoResultsSink implements ResultSink {
     this.concurrency = options.concurrency ?? 8;
     this.retry = resolveRetry(options.retry);
     this.deleteStaleChunks = options.deleteStaleChunks ?? true;
+    this.onStaleChunkError = options.onStaleChunkError;
   }
 
   /**
@@ -338,7 +346,15 @@ export class DynamoResultsSink implements ResultSink {
         this.retry,
       );
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
+      if (isConditionalCheckFailed(error)) return; // a newer write owns this chunk now
+      // The new version is committed and readers skip leftovers, which TTL removes. Failing the
+      // write would only make the close job retry, and the retry cannot see the leftovers any more
+      // (chunk 0 already names the new version): so report it and go on.
+      if (error instanceof StoreUnavailableError) {
+        this.onStaleChunkError?.(`stale results chunk ${pack.pk} / ${sk} not deleted`, error);
+        return;
+      }
+      throw error;
     }
   }
 }

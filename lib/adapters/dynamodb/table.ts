@@ -46,7 +46,11 @@ export const windowStateTable: TableDefinition = {
   billingMode: 'PAY_PER_REQUEST',
 };
 
-/** Results of the DynamoDB sink: `PK = <tenant>#<window kind/tier>#<metric>`, `SK = <windowStart>#<chunk>`. */
+/**
+ * Results of the DynamoDB sink: `PK = <tenant>#<window>#<metric>`, `SK = <windowStart>#<group>#<chunk>`
+ * (the group is the close job's shard; see `results-keys.ts` for why this departs from DESIGN.md §3),
+ * items `{data: B, version: N, chunks: N, ttl: N}` (see `results-sink.ts`).
+ */
 export const resultsTable: TableDefinition = {
   partitionKey: { name: ATTR.pk, type: 'S' },
   sortKey: { name: ATTR.sk, type: 'S' },
