@@ -12,6 +12,7 @@ import {
 import { StoreRequestError, StoreUnavailableError } from '../../app/errors.js';
 import type { WriteReport } from '../../app/ports.js';
 import { itemSize, MAX_ITEM_BYTES, writeUnits } from './item-size.js';
+import type { TableKey } from './keys.js';
 import { backoffDelayMs, forEachBounded, type RetryOptions } from './retry.js';
 import { classifyError, describe, ErrorClass, isRetryable, translateError } from './sdk-errors.js';
 import { ATTR } from './table.js';
@@ -92,6 +93,36 @@ export class BatchWriter {
       units += writeUnits(size);
     }
     return { items: unique.length, bytes, writeUnits: units, itemSizes };
+  }
+
+  /**
+   * Deletes every key with `DeleteRequest`s, 25 a call, with the same retries and errors as
+   * {@link putAll} (duplicate keys collapse; deleting a missing item is not an error). Returns how
+   * many distinct keys were deleted.
+   */
+  async deleteAll(keys: readonly TableKey[], what: string): Promise<number> {
+    const unique = new Map<string, WriteRequest>();
+    for (const { pk, sk } of keys) {
+      unique.set(`${pk}\u0000${sk}`, {
+        DeleteRequest: { Key: { [ATTR.pk]: { S: pk }, [ATTR.sk]: { S: sk } } },
+      });
+    }
+    const requests = [...unique.values()];
+    const batches: WriteRequest[][] = [];
+    for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX_ITEMS) {
+      batches.push(requests.slice(i, i + BATCH_WRITE_MAX_ITEMS));
+    }
+    let deleted = 0;
+    try {
+      await forEachBounded(batches, this.options.concurrency, async (batch, stopped) => {
+        await this.writeBatch(batch, stopped, (n) => {
+          deleted += n;
+        });
+      });
+    } catch (error) {
+      throw this.failure(error, what, deleted, requests.length - deleted);
+    }
+    return requests.length;
   }
 
   /** One batch of ≤ 25 until done, out of budget, or stopped; `confirm` counts items DynamoDB took. */

@@ -4,7 +4,7 @@
  * | item            | PK                                  | SK                         |
  * |-----------------|-------------------------------------|----------------------------|
  * | partial         | `P#<tier>#<windowStart>#<shard>`    | `<partialId>#<chunk>`      |
- * | closed state    | `C#<tier>#<windowStart>#<shard>`    | `<chunk>`                  |
+ * | closed state    | `C#<tier>#<windowStart>#<shard>`    | `<version>#<chunk>`        |
  * | series          | `S#<tenant>#<seriesId>`             | `meta`                     |
  * | checkpoint      | `K#<tier>`                          | `<shard>`                  |
  * | correction mark | `D#<tier>`                          | `<windowStart>#<shard>`    |
@@ -16,6 +16,7 @@
  *   up to the year 2286); `D#<tier>` SKs and partial PKs therefore sort in time order.
  * - `shard`: 4 digits zero-padded (0…9999), the same in every key so each key has one spelling.
  * - `chunk`: 4 digits zero-padded (0…9999; at ≤ ~350 KB a chunk, far beyond one request).
+ * - `version` (closed states): 16 digits zero-padded, any safe integer ≥ 0 (millisecond-clock based).
  *
  * `#` separates fields, so no field may contain one: tenants are restricted by {@link isValidTenant},
  * series ids are 32 hex characters, and partial ids are checked by {@link isValidPartialId}.
@@ -130,7 +131,10 @@ export function partialKey(
   return { pk: partialPk(tier, windowStartMs, shard), sk: partialSk(partialId, chunk) };
 }
 
-/** `C#<tier>#<windowStart>#<shard>` / `<chunk>`. */
+/**
+ * `C#<tier>#<windowStart>#<shard>` / `<chunk>`: DESIGN.md §3's first spelling, kept for its PK; the
+ * closed-state items themselves use {@link closedStateChunkKey} (`<version>#<chunk>` SKs).
+ */
 export function closedStateKey(tier: number, windowStartMs: number, shard: number, chunk: number): TableKey {
   return {
     pk: `C#${tierText(tier)}#${windowStartText(windowStartMs)}#${shardText(shard)}`,
@@ -197,4 +201,67 @@ export function parseCorrectionMarkSk(
   const m = CORRECTION_MARK_SK.exec(sk);
   if (m === null) return undefined;
   return { windowStartMs: Number(m[1]), shard: Number(m[2]) };
+}
+
+/** `C#<tier>#<windowStart>#<shard>`: the partition of one window's closed state (SK = chunk). */
+export function closedStatePk(tier: number, windowStartMs: number, shard: number): string {
+  return closedStateKey(tier, windowStartMs, shard, 0).pk;
+}
+
+/** `K#<tier>`: the partition of a tier's checkpoints (SK = shard). */
+export function checkpointPk(tier: number): string {
+  return checkpointKey(tier, 0).pk;
+}
+
+/** Digits of a closed state's version in its SK: every safe integer (≤ 2^53 − 1) fits. */
+export const VERSION_DIGITS = 16;
+
+function versionText(version: number): string {
+  if (!Number.isSafeInteger(version) || version < 0) fail('version', version);
+  return String(version).padStart(VERSION_DIGITS, '0');
+}
+
+/**
+ * `<version>#<chunk>` (16 + 4 digits): the SK of one chunk of one version of a closed state, as
+ * `DynamoCloseStore` writes it. A version's chunks never overwrite another version's, so an older
+ * complete version stays readable while a newer one is written (or after a writer crashed half-way);
+ * SK order is (version, chunk) order.
+ */
+export function closedStateSk(version: number, chunk: number): string {
+  return `${versionText(version)}#${chunkText(chunk)}`;
+}
+
+/**
+ * Key of one chunk of one version of a closed state.
+ *
+ * @example closedStateChunkKey(0, 1_700_000_040_000, 3, 1_700_000_100_000, 1)
+ * // { pk: 'C#0#1700000040000#0003', sk: '0001700000100000#0001' }
+ */
+export function closedStateChunkKey(
+  tier: number,
+  windowStartMs: number,
+  shard: number,
+  version: number,
+  chunk: number,
+): TableKey {
+  return { pk: closedStatePk(tier, windowStartMs, shard), sk: closedStateSk(version, chunk) };
+}
+
+const CLOSED_STATE_SK = /^([0-9]{16})#([0-9]{4})$/;
+const FOUR_DIGITS = /^[0-9]{4}$/;
+
+/** Inverse of {@link closedStateSk}; `undefined` when malformed. */
+export function parseClosedStateSk(
+  sk: string,
+): { readonly version: number; readonly chunk: number } | undefined {
+  const m = CLOSED_STATE_SK.exec(sk);
+  if (m === null) return undefined;
+  const version = Number(m[1]);
+  if (!Number.isSafeInteger(version)) return undefined;
+  return { version, chunk: Number(m[2]) };
+}
+
+/** Inverse of a checkpoint's SK (`<shard>`, 4 digits); `undefined` when malformed. */
+export function parseCheckpointSk(sk: string): number | undefined {
+  return FOUR_DIGITS.test(sk) ? Number(sk) : undefined;
 }

@@ -138,7 +138,8 @@ export class DynamoWindowStore implements WindowStore {
   }
 }
 
-function ttlValue(expiresAtSec: number): AttributeValue {
+/** A `ttl` attribute value: whole epoch seconds, or `StoreRequestError`. */
+export function ttlValue(expiresAtSec: number): AttributeValue {
   if (!Number.isSafeInteger(expiresAtSec) || expiresAtSec <= 0) {
     throw new StoreRequestError(`ttl must be whole epoch seconds, got ${expiresAtSec}`);
   }
