@@ -6,9 +6,9 @@
 import type { IngestFn } from '../../lib/app/edge/ingest-edge.js';
 import { ingest } from '../../lib/app/ingest.js';
 import { type Clock, type SeriesCatalog, systemClock, type WindowStore } from '../../lib/app/ports.js';
-import { parseConfig, type WindrowConfig } from '../../lib/core/config/config.js';
-import { ConfigError } from '../../lib/core/errors.js';
+import type { WindrowConfig } from '../../lib/core/config/config.js';
 import { SeriesIdCache } from '../../lib/core/series/id.js';
+import { configFromEnv, type Environment, requireEnv } from '../shared/environment.js';
 
 /** What the ingest Lambda reads from its environment. */
 export interface IngestEnvironment {
@@ -31,21 +31,8 @@ export interface IngestPorts {
  * @example readIngestEnvironment({ WINDROW_STATE_TABLE: 'windrow-state', WINDROW_CONFIG: '{"shards":4}' })
  * @throws {ConfigError} when the table name is missing or the configuration is not valid
  */
-export function readIngestEnvironment(env: Readonly<Record<string, string | undefined>>): IngestEnvironment {
-  const tableName = env.WINDROW_STATE_TABLE;
-  if (tableName === undefined || tableName.trim() === '') {
-    throw new ConfigError('WINDROW_STATE_TABLE is not set');
-  }
-  const raw = env.WINDROW_CONFIG;
-  let input: unknown = {};
-  if (raw !== undefined && raw.trim() !== '') {
-    try {
-      input = JSON.parse(raw);
-    } catch (cause) {
-      throw new ConfigError('WINDROW_CONFIG is not valid JSON', { cause });
-    }
-  }
-  return { tableName, config: parseConfig(input) };
+export function readIngestEnvironment(env: Environment): IngestEnvironment {
+  return { tableName: requireEnv(env, 'WINDROW_STATE_TABLE'), config: configFromEnv(env) };
 }
 
 /**
