@@ -4,15 +4,23 @@
  * | field | form |
  * |-------|------|
  * | PK    | `<tenant>#<window>#<metric>`                      |
- * | SK    | `<windowStart 13 digits>#<group 4 digits>#<chunk 4 digits>` |
+ * | SK    | `<windowStart 13 digits>#<pack>#<chunk 4 digits>` |
+ *
+ * `pack` is the group of a tier or sliding window's pack (its close job's shard, 4 digits) or, for a
+ * session window, the series id (32 hex digits).
  *
  * This departs from DESIGN.md §3 (`PK = <tenant>#<window kind/tier>#<metric>`,
- * `SK = <windowStart>#<chunk>`) in two ways:
+ * `SK = <windowStart>#<chunk>`) in three ways:
  * - The PK carries the full window *name* (`1m`, `5m/1m`, `session:5m`), not only its kind: two
  *   sliding windows with the same slide, or two session gaps, must not share a partition.
- * - The SK has a `group` between windowStart and chunk. The results of one metric in one window are
+ * - The SK has a group between windowStart and chunk. The results of one metric in one window are
  *   written by several close jobs, one per shard; without a group, each job's pack would overwrite
  *   the others'. The group is the shard of the close job that wrote the pack (see `results-sink.ts`).
+ * - Sessions are not aligned: a session's window starts at its first event, and two series' sessions
+ *   that happen to start at the same millisecond are emitted by different closes. Packed by shard,
+ *   the later close would replace the earlier one's pack, so each session is a pack of its own,
+ *   keyed by series id (a series' sessions never share a start). A session result is one series'
+ *   window anyway, so there is nothing to pack it with.
  *
  * Unambiguous without escaping: the tenant never contains `#` ({@link isValidTenant}), nor does the
  * window name ({@link isValidResultWindow}), so the metric name is everything after the second `#`
@@ -38,7 +46,9 @@ export const MAX_PK_BYTES = 2048;
 const WINDOW_PATTERN = /^[A-Za-z0-9._:/+-]{1,64}$/;
 /** An unpaired UTF-16 surrogate: DynamoDB strings are UTF-8, such a name could not round-trip. */
 const LONE_SURROGATE = /\p{Cs}/u;
-const RESULT_SK = /^([0-9]{13})#([0-9]{4})#([0-9]{4})$/;
+const SERIES_ID = /^[0-9a-f]{32}$/;
+const PACK_ID = /^(?:[0-9]{4}|[0-9a-f]{32})$/;
+const RESULT_SK = /^([0-9]{13})#([0-9]{4}|[0-9a-f]{32})#([0-9]{4})$/;
 
 /**
  * Window names as they appear in results: 1–64 of `A–Z a–z 0–9 . _ : / + -` (a tier `1m`, a
@@ -105,18 +115,29 @@ export function isValidResultGroup(group: number): boolean {
   return Number.isSafeInteger(group) && group >= 0 && group <= MAX_GROUP;
 }
 
-/**
- * `<windowStart>#<group>#<chunk>`.
- *
- * @example resultSk(1_700_000_040_000, 3, 0) // '1700000040000#0003#0000'
- */
-export function resultSk(windowStartMs: number, group: number, chunk: number): string {
-  return `${windowStartKeyText(windowStartMs)}#${fixed(group, MAX_GROUP, GROUP_DIGITS, 'group')}#${fixed(chunk, MAX_RESULT_CHUNK, CHUNK_DIGITS, 'chunk')}`;
+/** The pack field of a tier or sliding window's SK: the group, 4 digits. */
+export function groupPackId(group: number): string {
+  return fixed(group, MAX_GROUP, GROUP_DIGITS, 'group');
 }
 
-/** `<windowStart>#<group>#`: every chunk of one pack starts with this. */
-export function resultPackPrefix(windowStartMs: number, group: number): string {
-  return `${windowStartKeyText(windowStartMs)}#${fixed(group, MAX_GROUP, GROUP_DIGITS, 'group')}#`;
+/** The pack field of a session's SK: the series id. */
+export function seriesPackId(seriesId: string): string {
+  if (!SERIES_ID.test(seriesId)) {
+    throw new StoreRequestError(`cannot build a results key: invalid seriesId ${JSON.stringify(seriesId)}`);
+  }
+  return seriesId;
+}
+
+/**
+ * `<windowStart>#<pack>#<chunk>`, `pack` from {@link groupPackId} or {@link seriesPackId}.
+ *
+ * @example resultSk(1_700_000_040_000, groupPackId(3), 0) // '1700000040000#0003#0000'
+ */
+export function resultSk(windowStartMs: number, packId: string, chunk: number): string {
+  if (!PACK_ID.test(packId)) {
+    throw new StoreRequestError(`cannot build a results key: invalid pack ${JSON.stringify(packId)}`);
+  }
+  return `${windowStartKeyText(windowStartMs)}#${packId}#${fixed(chunk, MAX_RESULT_CHUNK, CHUNK_DIGITS, 'chunk')}`;
 }
 
 /**
@@ -136,8 +157,8 @@ export function resultSkRange(fromMs: number, toMs: number): { low: string; high
 /** Inverse of {@link resultSk}; `undefined` when `sk` is not in canonical form. */
 export function parseResultSk(
   sk: string,
-): { readonly windowStartMs: number; readonly group: number; readonly chunk: number } | undefined {
+): { readonly windowStartMs: number; readonly packId: string; readonly chunk: number } | undefined {
   const m = RESULT_SK.exec(sk);
-  if (m === null) return undefined;
-  return { windowStartMs: Number(m[1]), group: Number(m[2]), chunk: Number(m[3]) };
+  if (m === null || m[2] === undefined) return undefined;
+  return { windowStartMs: Number(m[1]), packId: m[2], chunk: Number(m[3]) };
 }

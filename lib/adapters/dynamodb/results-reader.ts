@@ -4,10 +4,10 @@
  *
  * One Query on the PK with `SK BETWEEN <fromMs> AND <toMs − 1>#~`, paged, items past their `ttl`
  * filtered out (DynamoDB deletes them lazily, dynalite never). Items arrive in SK order, i.e. by
- * window start, then group, then chunk; each window start is finished as soon as the next one
+ * window start, then pack (group or session series id), then chunk; each window start is finished as soon as the next one
  * begins, so a `limit` stops the Query early instead of reading the whole range.
  *
- * Per (windowStart, group) the pack is used only when complete: chunk 0 names the version and the
+ * Per (windowStart, pack) the pack is used only when complete: chunk 0 names the version and the
  * chunk count, and every chunk up to that count must carry the same version and count. Chunks with
  * a higher index (left by an older version with more chunks) are ignored. A pack whose re-close is
  * still being written (chunk 0 and the others disagree) is left out until the write completes or
@@ -48,10 +48,10 @@ interface Chunk {
   readonly data: Uint8Array;
 }
 
-/** The items of one window start: group → chunk index → chunk. */
+/** The items of one window start: pack id → chunk index → chunk. */
 interface WindowItems {
   readonly windowStartMs: number;
-  readonly groups: Map<number, Map<number, Chunk>>;
+  readonly packs: Map<string, Map<number, Chunk>>;
 }
 
 /**
@@ -109,13 +109,13 @@ export class DynamoResultsReader implements ResultReader {
         current = undefined;
         if (out.length >= limit) break; // later window starts only sort after these
       }
-      current ??= { windowStartMs: key.windowStartMs, groups: new Map() };
-      let group = current.groups.get(key.group);
-      if (group === undefined) {
-        group = new Map();
-        current.groups.set(key.group, group);
+      current ??= { windowStartMs: key.windowStartMs, packs: new Map() };
+      let pack = current.packs.get(key.packId);
+      if (pack === undefined) {
+        pack = new Map();
+        current.packs.set(key.packId, pack);
       }
-      group.set(key.chunk, chunk);
+      pack.set(key.chunk, chunk);
     }
     if (current !== undefined) finish(current);
     return out.length > limit ? out.slice(0, limit) : out;
@@ -181,15 +181,16 @@ export class DynamoResultsReader implements ResultReader {
  */
 function latestResults(items: WindowItems, pk: string): PackedResult[] {
   const bySeries = new Map<string, PackedResult>();
-  const groups = [...items.groups.keys()].sort((a, b) => a - b);
-  for (const group of groups) {
-    const parts = completeChunks(items.groups.get(group));
+  // Pack ids in SK order: the lower group first.
+  const packIds = [...items.packs.keys()].sort();
+  for (const packId of packIds) {
+    const parts = completeChunks(items.packs.get(packId));
     if (parts === undefined) continue;
     let results: PackedResult[];
     try {
       results = decodeResultPack(joinChunks(parts));
     } catch (error) {
-      throw new StateCodecError(`results pack ${pk} / ${items.windowStartMs} group ${group} is unreadable`, {
+      throw new StateCodecError(`results pack ${pk} / ${items.windowStartMs}#${packId} is unreadable`, {
         cause: error,
       });
     }

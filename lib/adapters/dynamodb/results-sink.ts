@@ -7,7 +7,7 @@
  * | attribute | value |
  * |-----------|-------|
  * | `PK`      | `<tenant>#<window>#<metric>` (window name: `1m`, `5m/1m`, `session:5m`) |
- * | `SK`      | `<windowStart 13 digits>#<group 4 digits>#<chunk 4 digits>` |
+ * | `SK`      | `<windowStart 13 digits>#<pack>#<chunk 4 digits>` (pack: group, 4 digits, or a session's series id) |
  * | `data`    | B: one chunk of the pack (`results-codec.ts`: JSON + DEFLATE of every series' result) |
  * | `version` | N: the pack's version (the highest `ResultRecord.version` in it) |
  * | `chunks`  | N: how many chunks this version of the pack has |
@@ -19,6 +19,10 @@
  * Two close jobs of one window therefore never overwrite each other's results, and a re-close of a
  * shard overwrites exactly its own pack. A caller that splits one close's results over several
  * `write` calls must keep each pack within one call, or the later call replaces the earlier pack.
+ * Session results are packs of one series each, keyed by series id (`results-keys.ts` says why).
+ *
+ * Cost: a pack of a few thousand series is one item of a few hundred KB (write units track bytes,
+ * as for partials); a session costs one small item.
  *
  * Versions: every chunk is a conditional PutItem (`attribute_not_exists(PK) OR version <= :v`;
  * BatchWriteItem cannot carry conditions). A chunk of a higher version is never replaced; its
@@ -42,6 +46,7 @@ import { shardOf } from '../../core/series/id.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
 import { encodeResultPack, type PackedResult, splitChunks } from './results-codec.js';
 import {
+  groupPackId,
   isValidResultGroup,
   isValidResultWindowStart,
   MAX_RESULT_CHUNK,
@@ -76,9 +81,10 @@ export interface DynamoResultsSinkOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
   /**
-   * The group of a record: the shard of the close job that produced it, so that the packs of several
-   * close jobs of one window live side by side. Required, because a wrong default (one group for
-   * all) would let shards overwrite each other. Usually `groupByShard(config.shards)`.
+   * The group (0…9999) of a tier or sliding record: the shard of the close job that produced it, so
+   * that the packs of several close jobs of one window live side by side. Required, because a wrong
+   * default (one group for all) would let shards overwrite each other. Usually
+   * `groupByShard(config.shards)`. Not called for session records.
    */
   readonly groupOf: (record: ResultRecord) => number;
   /** Per window name; default 7 days for every window. */
@@ -116,7 +122,8 @@ export function groupByShard(shards: number): (record: ResultRecord) => number {
 interface Pack {
   readonly pk: string;
   readonly windowStartMs: number;
-  readonly group: number;
+  /** Group (4 digits) or, for a session, the series id. */
+  readonly packId: string;
   /** By series id: the record with the highest version (the later one on a tie). */
   readonly records: Map<string, ResultRecord>;
   version: number;
@@ -180,13 +187,13 @@ export class DynamoResultsSink implements ResultSink {
         rejections.push({ index, seriesId: String(record.seriesId), reason: outcome });
         return;
       }
-      const id = `${outcome.pk}\u0000${record.startMs}\u0000${outcome.group}`;
+      const id = `${outcome.pk}\u0000${record.startMs}\u0000${outcome.packId}`;
       let pack = packs.get(id);
       if (pack === undefined) {
         pack = {
           pk: outcome.pk,
           windowStartMs: record.startMs,
-          group: outcome.group,
+          packId: outcome.packId,
           records: new Map(),
           version: record.version,
           ttlSec: outcome.ttlSec,
@@ -227,7 +234,7 @@ export class DynamoResultsSink implements ResultSink {
   }
 
   /** Where a record goes, or why it cannot be stored. */
-  private placeOf(record: ResultRecord): { pk: string; group: number; ttlSec: number } | string {
+  private placeOf(record: ResultRecord): { pk: string; packId: string; ttlSec: number } | string {
     if (typeof record.seriesId !== 'string' || !SERIES_ID.test(record.seriesId)) {
       return `invalid seriesId ${JSON.stringify(record.seriesId)}`;
     }
@@ -244,16 +251,20 @@ export class DynamoResultsSink implements ResultSink {
     if (!Number.isSafeInteger(record.version) || record.version < 0) {
       return `invalid version ${record.version}`;
     }
-    let group: number;
-    try {
-      group = this.groupOf(record);
-    } catch (error) {
-      return `groupOf failed: ${error instanceof Error ? error.message : String(error)}`;
+    let packId = record.seriesId;
+    if (record.windowKind !== 'session') {
+      let group: number;
+      try {
+        group = this.groupOf(record);
+      } catch (error) {
+        return `groupOf failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      if (!isValidResultGroup(group)) return `invalid group ${group}`;
+      packId = groupPackId(group);
     }
-    if (!isValidResultGroup(group)) return `invalid group ${group}`;
     const retentionMs = this.retention(record.window);
     const ttlSec = Math.ceil((record.endMs + retentionMs) / 1000);
-    return { pk: `${record.tenant}#${record.window}#${record.metric}`, group, ttlSec };
+    return { pk: `${record.tenant}#${record.window}#${record.metric}`, packId, ttlSec };
   }
 
   private itemsOf(pack: Pack): PackItems {
@@ -280,7 +291,7 @@ export class DynamoResultsSink implements ResultSink {
     const items = chunks.map((data, chunk) => {
       const item: Record<string, AttributeValue> = {
         [ATTR.pk]: { S: pack.pk },
-        [ATTR.sk]: { S: resultSk(pack.windowStartMs, pack.group, chunk) },
+        [ATTR.sk]: { S: resultSk(pack.windowStartMs, pack.packId, chunk) },
         [ATTR.data]: { B: data },
         [RESULT_ATTR.version]: { N: String(pack.version) },
         [RESULT_ATTR.chunks]: { N: String(chunks.length) },
@@ -329,7 +340,7 @@ export class DynamoResultsSink implements ResultSink {
 
   /** Deletes a chunk left over from an older version, unless a newer write took its place. */
   private async deleteStale(pack: Pack, chunk: number): Promise<void> {
-    const sk = resultSk(pack.windowStartMs, pack.group, chunk);
+    const sk = resultSk(pack.windowStartMs, pack.packId, chunk);
     try {
       await withRetry(
         () =>

@@ -47,8 +47,9 @@ export const windowStateTable: TableDefinition = {
 };
 
 /**
- * Results of the DynamoDB sink: `PK = <tenant>#<window>#<metric>`, `SK = <windowStart>#<group>#<chunk>`
- * (the group is the close job's shard; see `results-keys.ts` for why this departs from DESIGN.md §3),
+ * Results of the DynamoDB sink: `PK = <tenant>#<window>#<metric>`, `SK = <windowStart>#<pack>#<chunk>`
+ * (pack: the close job's shard, or a session's series id; see `results-keys.ts` for why this departs
+ * from DESIGN.md §3),
  * items `{data: B, version: N, chunks: N, ttl: N}` (see `results-sink.ts`).
  */
 export const resultsTable: TableDefinition = {

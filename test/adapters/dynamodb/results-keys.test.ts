@@ -9,12 +9,14 @@ import {
   splitChunks,
 } from '#adapters/dynamodb/results-codec.js';
 import {
+  groupPackId,
   isValidResultWindow,
   parseResultSk,
   resultKeyProblem,
   resultPk,
   resultSk,
   resultSkRange,
+  seriesPackId,
   windowKindOf,
 } from '#adapters/dynamodb/results-keys.js';
 import { StoreRequestError } from '#app/errors.js';
@@ -24,6 +26,8 @@ import type { AttributeValue } from '#core/point.js';
 const SERIES = '0123456789abcdef0123456789abcdef';
 const windowStart = fc.integer({ min: 0, max: 9_999_999_999_999 });
 const group = fc.integer({ min: 0, max: 9999 });
+/** A pack id: a group, or a session's series id. */
+const pack = fc.oneof(group.map(groupPackId), fc.stringMatching(/^[0-9a-f]{32}$/).map(seriesPackId));
 const chunk = fc.integer({ min: 0, max: 9999 });
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -33,8 +37,9 @@ describe('Module: results-keys', () => {
     expect(resultPk('acme', '1m', 'http.server.duration')).toBe('acme#1m#http.server.duration');
     expect(resultPk('acme', '5m/1m', 'a#b/c.d:e')).toBe('acme#5m/1m#a#b/c.d:e');
     expect(resultPk('acme', 'session:5m', 'ラテン')).toBe('acme#session:5m#ラテン');
-    expect(resultSk(1_700_000_040_000, 3, 0)).toBe('1700000040000#0003#0000');
-    expect(resultSk(60_000, 12, 7)).toBe('0000000060000#0012#0007');
+    expect(resultSk(1_700_000_040_000, groupPackId(3), 0)).toBe('1700000040000#0003#0000');
+    expect(resultSk(60_000, groupPackId(12), 7)).toBe('0000000060000#0012#0007');
+    expect(resultSk(60_000, seriesPackId(SERIES), 0)).toBe(`0000000060000#${SERIES}#0000`);
   });
 
   it('refuses what would make a key ambiguous or too long', () => {
@@ -46,9 +51,11 @@ describe('Module: results-keys', () => {
     expect(resultKeyProblem('acme', '1m', '😀')).toBeUndefined();
     expect(isValidResultWindow('session:5m')).toBe(true);
     expect(isValidResultWindow('')).toBe(false);
-    expect(() => resultSk(-1, 0, 0)).toThrow(StoreRequestError);
-    expect(() => resultSk(0, 10_000, 0)).toThrow(StoreRequestError);
-    expect(() => resultSk(0, 0, 1.5)).toThrow(StoreRequestError);
+    expect(() => resultSk(-1, '0000', 0)).toThrow(StoreRequestError);
+    expect(() => groupPackId(10_000)).toThrow(StoreRequestError);
+    expect(() => seriesPackId('ABC')).toThrow(StoreRequestError);
+    expect(() => resultSk(0, '12', 0)).toThrow(StoreRequestError);
+    expect(() => resultSk(0, '0000', 1.5)).toThrow(StoreRequestError);
   });
 
   it('tells the window kind from the name', () => {
@@ -61,8 +68,13 @@ describe('Module: results-keys', () => {
     fc.assert(
       fc.property(windowStart, group, chunk, windowStart, group, chunk, (w1, g1, c1, w2, g2, c2) => {
         const numeric = Math.sign(w1 - w2 || g1 - g2 || c1 - c2);
-        expect(Math.sign(compare(resultSk(w1, g1, c1), resultSk(w2, g2, c2)))).toBe(numeric);
-        expect(parseResultSk(resultSk(w1, g1, c1))).toEqual({ windowStartMs: w1, group: g1, chunk: c1 });
+        const sk = (w: number, g: number, c: number) => resultSk(w, groupPackId(g), c);
+        expect(Math.sign(compare(sk(w1, g1, c1), sk(w2, g2, c2)))).toBe(numeric);
+      }),
+    );
+    fc.assert(
+      fc.property(windowStart, pack, chunk, (w, p, c) => {
+        expect(parseResultSk(resultSk(w, p, c))).toEqual({ windowStartMs: w, packId: p, chunk: c });
       }),
     );
     expect(parseResultSk('1700000040000#0003')).toBeUndefined();
@@ -70,9 +82,9 @@ describe('Module: results-keys', () => {
 
   it('a range [from, to) holds exactly the SKs of window starts in it', () => {
     fc.assert(
-      fc.property(windowStart, windowStart, windowStart, group, chunk, (from, to, w, g, c) => {
+      fc.property(windowStart, windowStart, windowStart, pack, chunk, (from, to, w, p, c) => {
         const range = resultSkRange(from, to);
-        const sk = resultSk(w, g, c);
+        const sk = resultSk(w, p, c);
         const inside = range !== undefined && sk >= range.low && sk <= range.high;
         expect(inside).toBe(w >= from && w < to);
       }),

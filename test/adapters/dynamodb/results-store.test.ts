@@ -195,6 +195,29 @@ describe('Class: DynamoResultsSink + DynamoResultsReader', () => {
       for (const rec of records) expect(sks).toContain(`${rec.startMs}#000${shardOf(rec.seriesId, 4)}#0000`);
     });
 
+    it('sessions of two series that start at the same instant, emitted by different closes, both stay', async () => {
+      const tenant = freshTenant();
+      const session = (n: number, version: number) =>
+        record(n, {
+          tenant,
+          window: 'session:5m',
+          windowKind: 'session',
+          startMs: T0 + 1234,
+          endMs: T0 + 1234 + n * MINUTE,
+          version,
+        });
+      // Same shard for both (groupOf is not asked for sessions), different close jobs.
+      const first = session(1, 10);
+      const second = session(2, 20);
+      await sink({ groupOf: () => 0 }).write([first]);
+      await sink({ groupOf: () => 0 }).write([second]);
+      expect(await reader().read(query(tenant, { window: 'session:5m' }))).toEqual([first, second]);
+      expect(await storedSks(tenant, 'session:5m')).toEqual([
+        `${T0 + 1234}#${seriesId(1)}#0000`,
+        `${T0 + 1234}#${seriesId(2)}#0000`,
+      ]);
+    });
+
     it('two groups of one metric and window do not overwrite each other', async () => {
       const tenant = freshTenant();
       const shardA = [record(1, { tenant }), record(3, { tenant })];
