@@ -18,6 +18,8 @@ async function main(argv: string[]): Promise<void> {
     host: options.host,
     port: options.port,
     dataDir: options.dataDir,
+    tickMs: options.tickMs,
+    log: (line) => console.log(line),
   });
   const url = stack.url;
   console.log(`windrow is running (local stack: dynalite ${options.dataDir === undefined ? 'in memory' : `on disk in ${options.dataDir}`}, sink ${options.config.sink})
@@ -30,7 +32,8 @@ async function main(argv: string[]): Promise<void> {
 
   auth: OFF — every request is tenant "default" (API keys arrive with the security issue)
   configuration: ${JSON.stringify(describeConfig(options.config))}
-  scheduled functions every ${options.tickMs / 1000}s (closing windows arrives with the closing issue)
+  planner and close worker every ${options.tickMs / 1000}s; results in the DynamoDB table windrow-results
+  status per tick: points in | windows closed per tier | close lag | corrections | queued | dead letters
 
 Ctrl-C to stop.`);
   let stopping = false;

@@ -7,16 +7,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { composeIngest } from '../../functions/ingest/compose.js';
 import { createIngestHandler } from '../../functions/ingest/create-handler.js';
+import { DynamoResultsReader } from '../adapters/dynamodb/results-reader.js';
 import { DynamoSeriesCatalog } from '../adapters/dynamodb/series-catalog.js';
-import { createWindowStateTable } from '../adapters/dynamodb/table.js';
+import { createResultsTable, createWindowStateTable } from '../adapters/dynamodb/table.js';
 import { DynamoWindowStore } from '../adapters/dynamodb/window-store.js';
 import type { Clock } from '../app/ports.js';
 import { systemClock } from '../app/ports.js';
 import type { WindrowConfig } from '../core/config/config.js';
+import { ConfigError } from '../core/errors.js';
 import { lambdaContext, readBody, toApiGatewayEvent, writeResult } from './apigw-bridge.js';
+import { LocalCloser } from './closer.js';
 import { type Dynalite, startDynalite } from './dynalite.js';
 
 export const STATE_TABLE = 'windrow-state';
+export const RESULTS_TABLE = 'windrow-results';
 
 export interface LocalStackOptions {
   readonly config: WindrowConfig;
@@ -27,6 +31,10 @@ export interface LocalStackOptions {
   readonly clock?: Clock;
   /** Silence the handlers' structured logs (tests). */
   readonly quiet?: boolean;
+  /** Run the planner and close worker every `tickMs` (0 or unset: only when `closer.tick()` is called). */
+  readonly tickMs?: number;
+  /** Status lines and dead letters of the scheduled side. */
+  readonly log?: (line: string) => void;
 }
 
 export interface LocalStack {
@@ -34,6 +42,10 @@ export interface LocalStack {
   readonly url: string;
   readonly db: Dynalite;
   readonly store: DynamoWindowStore;
+  /** The scheduled side: `closer.tick()` runs the planner and drains the close queue once. */
+  readonly closer: LocalCloser;
+  /** Reads what the close worker wrote to the results table. */
+  readonly results: DynamoResultsReader;
   stop(): Promise<void>;
 }
 
@@ -43,8 +55,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   }
   const db = await startDynalite({ path: options.dataDir });
+  if (options.config.sink !== 'dynamodb') {
+    await db.stop();
+    throw new ConfigError('the local stack writes results to DynamoDB (dynalite): use --sink dynamodb');
+  }
   try {
     await createWindowStateTable(db.client, STATE_TABLE);
+    await createResultsTable(db.client, RESULTS_TABLE);
   } catch (error) {
     await db.stop();
     throw error;
@@ -52,10 +69,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const clock = options.clock ?? systemClock;
   const store = new DynamoWindowStore({ client: db.client, tableName: STATE_TABLE, clock });
   const catalog = new DynamoSeriesCatalog({ client: db.client, tableName: STATE_TABLE, clock });
+  const closer = new LocalCloser({
+    config: options.config,
+    clock,
+    client: db.client,
+    stateTable: STATE_TABLE,
+    resultsTable: RESULTS_TABLE,
+    log: options.log,
+    logLevel: options.quiet ? 'SILENT' : 'WARN',
+  });
+  const ingest = composeIngest({ tableName: STATE_TABLE, config: options.config }, { store, catalog }, clock);
   const ingestHandler = createIngestHandler({
     config: options.config,
-    ingest: composeIngest({ tableName: STATE_TABLE, config: options.config }, { store, catalog }, clock),
+    ingest: async (request) => {
+      const result = await ingest(request);
+      closer.countPoints(result.accepted);
+      return result;
+    },
   });
+  if (options.tickMs !== undefined && options.tickMs > 0) closer.start(options.tickMs);
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -106,8 +138,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     url: `http://${host}:${address.port}`,
     db,
     store,
+    closer,
+    results: new DynamoResultsReader({ client: db.client, tableName: RESULTS_TABLE, clock }),
     stop() {
       stopped ??= (async () => {
+        await closer.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -1,0 +1,45 @@
+/**
+ * The planner as a factory: a scheduled handler (EventBridge Scheduler every minute in AWS, a timer
+ * every `--tick` locally) that runs `planCloses` and reports what it enqueued. middy with Powertools
+ * logger and EMF metrics: jobs per tier, corrections per tier, how far each tier is behind.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { PlanReport } from '../../lib/app/plan-closes.js';
+
+export const PLANNER_SERVICE = 'windrow-planner';
+
+export interface PlannerOptions {
+  readonly plan: () => Promise<PlanReport>;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+export type PlannerHandler = MiddyfiedHandler<unknown, PlanReport, Error, Context>;
+
+/** @example export const handler = createPlannerHandler({ plan: () => planCloses(deps) }); */
+export function createPlannerHandler(options: PlannerOptions): PlannerHandler {
+  const logger = options.logger ?? new Logger({ serviceName: PLANNER_SERVICE });
+  const metrics =
+    options.metrics ?? new Metrics({ namespace: 'windrow', serviceName: PLANNER_SERVICE, logger });
+  const serve = async (): Promise<PlanReport> => {
+    const report = await options.plan();
+    logger.info('planned', { ...report });
+    for (const [tier, jobs] of Object.entries(report.closes)) {
+      const m = metrics.singleMetric();
+      m.addDimension('tier', tier);
+      m.addMetric('ClosesEnqueued', MetricUnit.Count, jobs);
+      m.addMetric('CorrectionsEnqueued', MetricUnit.Count, report.corrections[tier] ?? 0);
+      m.addMetric('Behind', MetricUnit.Milliseconds, report.behindMs[tier] ?? 0);
+      m.publishStoredMetrics();
+    }
+    return report;
+  };
+  return middy<unknown, PlanReport, Error, Context>(serve)
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}
