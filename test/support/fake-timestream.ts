@@ -78,6 +78,8 @@ export type Fault =
   | { readonly kind: 'throttle' }
   | { readonly kind: 'internal' }
   | { readonly kind: 'status'; readonly status: number }
+  /** Any error: HTTP `status`, `__type` `type`. */
+  | { readonly kind: 'error'; readonly status: number; readonly type: string; readonly message: string }
   | { readonly kind: 'reset' };
 
 export interface TableOptions {
@@ -137,6 +139,11 @@ function nameProblem(name: string): string | undefined {
 
 export class FakeTimestream {
   readonly calls: CallLog[] = [];
+  /** Milliseconds each WriteRecords answer waits (lets tests see how many calls are in flight). */
+  responseDelayMs = 0;
+  /** The most WriteRecords calls seen in flight at once. */
+  maxInFlight = 0;
+  private inFlight = 0;
   private readonly databases = new Map<string, Map<string, Table>>();
   private readonly faults: Fault[] = [];
 
@@ -193,6 +200,15 @@ export class FakeTimestream {
     this.failNext(count, { kind: 'throttle' });
   }
 
+  /** Consulted for every WriteRecords call once the queue of `failNext` faults is empty. */
+  faultPlan: ((call: { readonly table?: string; readonly records: number }) => Fault | undefined) | undefined;
+
+  /** Drops queued faults and the fault plan. */
+  clearFaults(): void {
+    this.faults.length = 0;
+    this.faultPlan = undefined;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -217,7 +233,22 @@ export class FakeTimestream {
       });
       return;
     }
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.responseDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.responseDelayMs));
+      this.writeRecordsCall(req, res, operation, body);
+    } finally {
+      this.inFlight--;
+    }
+  }
 
+  private writeRecordsCall(
+    req: IncomingMessage,
+    res: ServerResponse,
+    operation: string,
+    body: Record<string, unknown>,
+  ): void {
     const database = typeof body.DatabaseName === 'string' ? body.DatabaseName : undefined;
     const table = typeof body.TableName === 'string' ? body.TableName : undefined;
     const records = Array.isArray(body.Records) ? (body.Records as WireRecord[]) : [];
@@ -231,7 +262,9 @@ export class FakeTimestream {
         rejected,
       });
 
-    const fault = this.faults.shift();
+    const fault =
+      this.faults.shift() ??
+      this.faultPlan?.({ ...(table === undefined ? {} : { table }), records: records.length });
     if (fault !== undefined) {
       if (fault.kind === 'reset') {
         log(0);
@@ -243,7 +276,9 @@ export class FakeTimestream {
           ? [400, 'ThrottlingException', 'Rate exceeded']
           : fault.kind === 'internal'
             ? [500, 'InternalServerException', 'Internal server error']
-            : [fault.status, 'ServiceUnavailable', 'Service unavailable'];
+            : fault.kind === 'error'
+              ? [fault.status, fault.type, fault.message]
+              : [fault.status, 'ServiceUnavailable', 'Service unavailable'];
       log(status);
       this.send(res, status, { __type: `${ERROR_NAMESPACE}${type}`, message });
       return;
