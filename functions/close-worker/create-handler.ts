@@ -7,7 +7,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -68,11 +68,14 @@ export function createCloseWorkerHandler(options: CloseWorkerOptions): CloseWork
   const serve = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const processor = new BatchProcessor(EventType.SQS);
     const sorted = { ...event, Records: [...event.Records].sort(order) };
-    return processPartialResponse(sorted, recordHandler, processor, {
+    const response = await processPartialResponse(sorted, recordHandler, processor, {
       context,
       processInParallel: false,
       throwOnFullBatchFailure: false,
     });
+    // Invocation-wide, flushed by logMetrics (the per-job metrics are already published).
+    metrics.addMetric('JobsProcessed', MetricUnit.Count, event.Records.length);
+    return response;
   };
 
   return middy<SQSEvent, SQSBatchResponse, Error, Context>(serve)

@@ -18,10 +18,17 @@ export interface CloseTelemetry {
   readonly tierNames: readonly string[];
 }
 
-function tierMetrics(t: CloseTelemetry, tier: number): Metrics {
-  const single = t.metrics.singleMetric();
-  single.addDimension('tier', t.tierNames[tier] ?? String(tier));
-  return single;
+/**
+ * The per-job metrics with a `tier` dimension, published at once: `publishStoredMetrics` clears the
+ * dimension again, so the invocation-wide metrics flushed by `logMetrics` carry none.
+ * (`singleMetric()` does not fit: it emits on every `addMetric` and drops the dimension after the
+ * first.)
+ */
+function withTier(t: CloseTelemetry, tier: number, add: (m: Metrics) => void): void {
+  t.metrics.addDimension('tier', t.tierNames[tier] ?? String(tier));
+  add(t.metrics);
+  if (t.metrics.hasStoredMetrics()) t.metrics.publishStoredMetrics();
+  else t.metrics.clearDimensions();
 }
 
 export function recordClosed(t: CloseTelemetry, outcome: CloseOutcome, receiveCount: number): void {
@@ -43,14 +50,14 @@ export function recordClosed(t: CloseTelemetry, outcome: CloseOutcome, receiveCo
     receiveCount,
   });
   if (outcome.status === 'skipped') return;
-  const m = tierMetrics(t, job.tier);
-  if (outcome.status === 'closed') m.addMetric('CloseLag', MetricUnit.Milliseconds, outcome.closeLagMs);
-  m.addMetric('SeriesClosed', MetricUnit.Count, outcome.series);
-  if (outcome.status === 'reclosed') m.addMetric('Corrections', MetricUnit.Count, 1);
-  if (outcome.rejected > 0) m.addMetric('SinkRecordsRejected', MetricUnit.Count, outcome.rejected);
-  if (outcome.uncataloged > 0) m.addMetric('UncatalogedSeries', MetricUnit.Count, outcome.uncataloged);
-  if (receiveCount > 1) m.addMetric('JobsRetried', MetricUnit.Count, 1);
-  m.publishStoredMetrics();
+  withTier(t, job.tier, (m) => {
+    if (outcome.status === 'closed') m.addMetric('CloseLag', MetricUnit.Milliseconds, outcome.closeLagMs);
+    if (outcome.series > 0) m.addMetric('SeriesClosed', MetricUnit.Count, outcome.series);
+    if (outcome.status === 'reclosed') m.addMetric('Corrections', MetricUnit.Count, 1);
+    if (outcome.rejected > 0) m.addMetric('SinkRecordsRejected', MetricUnit.Count, outcome.rejected);
+    if (outcome.uncataloged > 0) m.addMetric('UncatalogedSeries', MetricUnit.Count, outcome.uncataloged);
+    if (receiveCount > 1) m.addMetric('JobsRetried', MetricUnit.Count, 1);
+  });
 }
 
 export function recordFailed(
@@ -70,7 +77,7 @@ export function recordFailed(
   if (notReady)
     t.logger.info('close job not ready, will be retried', { ...context, reason: (error as Error).message });
   else t.logger.error('close job failed, will be retried', { ...context, error: error as Error });
-  const m = tierMetrics(t, job?.tier ?? -1);
-  m.addMetric(notReady ? 'JobsNotReady' : 'JobsFailed', MetricUnit.Count, 1);
-  m.publishStoredMetrics();
+  withTier(t, job?.tier ?? -1, (m) =>
+    m.addMetric(notReady ? 'JobsNotReady' : 'JobsFailed', MetricUnit.Count, 1),
+  );
 }

@@ -29,14 +29,15 @@ export function createPlannerHandler(options: PlannerOptions): PlannerHandler {
   const serve = async (): Promise<PlanReport> => {
     const report = await options.plan();
     logger.info('planned', { ...report });
+    // Per tier, published at once (publishing clears the dimension for the next tier).
     for (const [tier, jobs] of Object.entries(report.closes)) {
-      const m = metrics.singleMetric();
-      m.addDimension('tier', tier);
-      m.addMetric('ClosesEnqueued', MetricUnit.Count, jobs);
-      m.addMetric('CorrectionsEnqueued', MetricUnit.Count, report.corrections[tier] ?? 0);
-      m.addMetric('Behind', MetricUnit.Milliseconds, report.behindMs[tier] ?? 0);
-      m.publishStoredMetrics();
+      metrics.addDimension('tier', tier);
+      metrics.addMetric('ClosesEnqueued', MetricUnit.Count, jobs);
+      metrics.addMetric('CorrectionsEnqueued', MetricUnit.Count, report.corrections[tier] ?? 0);
+      metrics.addMetric('Behind', MetricUnit.Milliseconds, report.behindMs[tier] ?? 0);
+      metrics.publishStoredMetrics();
     }
+    metrics.addMetric('JobsEnqueued', MetricUnit.Count, report.jobs);
     return report;
   };
   return middy<unknown, PlanReport, Error, Context>(serve)

@@ -85,6 +85,8 @@ export class LocalCloser {
       },
       clock,
     );
+    // Metrics' own warnings (nothing to publish while EMF is off locally) stay out of the terminal.
+    const quietLogger = new Logger({ serviceName: 'windrow-metrics', logLevel: 'ERROR' });
     const workerLogger = logger('windrow-close-worker');
     this.worker = createCloseWorkerHandler({
       close: async (job) => {
@@ -94,13 +96,17 @@ export class LocalCloser {
       },
       tierNames: config.tiers.map((t) => t.name),
       logger: workerLogger,
-      metrics: new Metrics({ namespace: 'windrow', logger: workerLogger }),
+      metrics: new Metrics({
+        namespace: 'windrow',
+        serviceName: 'windrow-close-worker',
+        logger: workerLogger,
+      }),
     });
     const plannerLogger = logger('windrow-planner');
     this.planner = createPlannerHandler({
       plan: () => planCloses({ store, queue: this.queue, clock, config }),
       logger: plannerLogger,
-      metrics: new Metrics({ namespace: 'windrow', logger: plannerLogger }),
+      metrics: new Metrics({ namespace: 'windrow', serviceName: 'windrow-planner', logger: quietLogger }),
     });
   }
 

@@ -13,6 +13,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const options = parseLocalOptions(argv);
+  // EMF lines are for CloudWatch; on a laptop the status line per tick says the same. Set
+  // POWERTOOLS_METRICS_DISABLED=false to see them.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const stack = await startLocalStack({
     config: options.config,
     host: options.host,
