@@ -27,7 +27,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import type { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { createTimestreamWriteClient } from '#adapters/timestream/client.js';
 
 const TARGET_PREFIX = 'Timestream_20181101.';
 const ERROR_NAMESPACE = 'com.amazonaws.timestream.v20181101#';
@@ -584,7 +585,7 @@ export class FakeTimestream {
       table.options.memoryStoreRetentionMs === undefined
         ? undefined
         : now - table.options.memoryStoreRetentionMs;
-    if (timeMs >= now + FUTURE_MS || (earliest !== undefined && timeMs < earliest)) {
+    if (timeMs > now + FUTURE_MS || (earliest !== undefined && timeMs < earliest)) {
       const from = new Date(earliest ?? 0).toISOString();
       const to = new Date(now + FUTURE_MS).toISOString();
       return `The record timestamp is outside the time range [${from}, ${to}) of the memory store.`;
@@ -632,7 +633,7 @@ export function fakeTimestreamClient(
   fake: FakeTimestream,
   options: { maxAttempts?: number } = {},
 ): TimestreamWriteClient {
-  return new TimestreamWriteClient({
+  return createTimestreamWriteClient({
     endpoint: fake.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },

@@ -5,6 +5,7 @@ export {
   FIXED_DIMENSIONS,
   policyDimensions,
 } from './attribute-policy.js';
+export { createTimestreamWriteClient, type TimestreamClientOptions } from './client.js';
 export { buildTimestreamRecord, COMMON_ATTRIBUTES } from './record-builder.js';
 export { checkRecord } from './rules.js';
 export { TimestreamSink, type TimestreamSinkOptions, type TimestreamSinkReport } from './sink.js';

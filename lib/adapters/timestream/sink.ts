@@ -157,16 +157,16 @@ export class TimestreamSink implements ResultSink {
   ): Promise<void> {
     const { client, databaseName } = this.options;
     const where = `Timestream WriteRecords to ${databaseName}.${batch.table}`;
-    const command = new WriteRecordsCommand({
+    const input = {
       DatabaseName: databaseName,
       TableName: batch.table,
       CommonAttributes: COMMON_ATTRIBUTES,
       Records: batch.items.map((item) => item.record),
-    });
+    };
     for (let attempt = 1; ; attempt++) {
       try {
         tally.calls++;
-        await client.send(command);
+        await client.send(new WriteRecordsCommand(input));
         tally.written += batch.items.length;
         return;
       } catch (error) {
