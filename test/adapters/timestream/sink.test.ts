@@ -56,6 +56,12 @@ describe('Class: TimestreamSink', () => {
       expect(stored()).toHaveLength(250);
     });
 
+    it('makes no call for no records', async () => {
+      const { sink, calls } = freshSink();
+      expect(await sink.write([])).toMatchObject({ written: 0, rejected: 0, rejections: [], calls: 0 });
+      expect(calls()).toEqual([]);
+    });
+
     it('stores what was sent: dimensions, stats, version and time', async () => {
       const { sink, stored } = freshSink();
       const record = resultRecord({
