@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { aggregateBench } from './aggregate.js';
 import { addsBench } from './aggregate-adds.js';
+import { closeBench } from './close.js';
 import { decodeBench } from './decode.js';
 import { ingestLocalBench } from './ingest-local.js';
 import { pipelineBench } from './pipeline.js';
@@ -25,6 +26,7 @@ const suites: Record<string, () => BenchFigure[] | Promise<BenchFigure[]>> = {
   aggregate: aggregateBench,
   adds: addsBench,
   ingest: ingestLocalBench,
+  close: closeBench,
 };
 
 const figures: BenchFigure[] = [];
