@@ -3,7 +3,7 @@ import { cumulativeBaseline, cumulativeKind } from '../aggregate/cumulative.js';
 import { readTaggedState, writeTaggedState } from '../aggregate/registry.js';
 import { ByteReader, ByteWriter } from '../codec/bytes.js';
 import { StateCodecError } from '../errors.js';
-import { seriesIdBytes } from '../series/id.js';
+import { seriesIdBytes, seriesIdHex } from '../series/id.js';
 import type { MergedSeries } from './merge.js';
 
 /** Version byte of a closed-state chunk. */
@@ -91,8 +91,7 @@ export function decodeClosedState(chunks: readonly Uint8Array[]): ClosedEntry[] 
       throw new StateCodecError(`closed state claims ${count} entries in ${chunk.length} bytes`);
     for (let i = 0; i < count; i++) {
       const tenant = input.string();
-      let seriesId = '';
-      for (const b of input.raw(16)) seriesId += b.toString(16).padStart(2, '0');
+      const seriesId = seriesIdHex(input.raw(16));
       const flags = input.u8();
       if (flags === 0 || flags > (HAS_STATE | HAS_CARRY))
         throw new StateCodecError(`closed-state entry flags ${flags}`);

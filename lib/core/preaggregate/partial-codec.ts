@@ -2,6 +2,7 @@ import type { AggregateKind } from '../aggregate/contract.js';
 import { readTaggedState, type TaggedState, writeTaggedState } from '../aggregate/registry.js';
 import { ByteReader, ByteWriter } from '../codec/bytes.js';
 import { StateCodecError } from '../errors.js';
+import { seriesIdHex } from '../series/id.js';
 
 /**
  * Version byte of a packed partial; bump on any layout change and keep reading the old ones.
@@ -140,8 +141,5 @@ export function unpackStates(bytes: Uint8Array): UnpackedEntry[] {
 }
 
 function readSeriesId(input: ByteReader): string {
-  const bytes = input.raw(16);
-  let id = '';
-  for (const b of bytes) id += b.toString(16).padStart(2, '0');
-  return id;
+  return seriesIdHex(input.raw(16));
 }

@@ -16,6 +16,15 @@ export function seriesIdBytes(seriesId: string): Uint8Array {
   return out;
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** The 32-hex-character series id of 16 bytes (inverse of {@link seriesIdBytes}). */
+export function seriesIdHex(bytes: Uint8Array): string {
+  let id = '';
+  for (let i = 0; i < 16; i++) id += HEX[bytes[i] as number];
+  return id;
+}
+
 /**
  * The identity string of a series: tenant, then resource + scope + metric descriptor (the context's
  * canonical key), then the point attributes' canonical key. `\u0000` cannot occur unescaped inside

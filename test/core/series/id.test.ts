@@ -1,5 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeriesIdCache, seriesIdOf, seriesKey, shardOf } from '#core/series/id.js';
+import {
+  SeriesIdCache,
+  seriesIdBytes,
+  seriesIdHex,
+  seriesIdOf,
+  seriesKey,
+  shardOf,
+} from '#core/series/id.js';
 import { attributeSet, metricContext } from '../../support/points.js';
 
 describe('Class: SeriesIdCache', () => {
@@ -43,5 +51,18 @@ describe('Class: SeriesIdCache', () => {
       counts[shard] = (counts[shard] ?? 0) + 1;
     }
     for (const c of counts) expect(c).toBeGreaterThan(850);
+  });
+});
+
+describe('Function: seriesIdHex', () => {
+  it('is the inverse of seriesIdBytes for every 128-bit id', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (bytes) => {
+        const hex = seriesIdHex(bytes);
+        expect(hex).toMatch(/^[0-9a-f]{32}$/);
+        expect(hex).toBe(Buffer.from(bytes).toString('hex'));
+        expect(seriesIdBytes(hex)).toEqual(bytes);
+      }),
+    );
   });
 });
