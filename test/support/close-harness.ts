@@ -8,6 +8,7 @@ import type { CloseJob } from '#app/close-ports.js';
 import { type CloseDeps, type CloseOutcome, type CloseStep, closeWindow } from '#app/close-window.js';
 import { ingest } from '#app/ingest.js';
 import { planCloses } from '#app/plan-closes.js';
+import type { ResultSink } from '#app/results.js';
 import type { WindrowConfig } from '#core/config/config.js';
 import { SeriesIdCache } from '#core/series/id.js';
 import {
@@ -35,6 +36,8 @@ export class CloseHarness {
   readonly clock: ManualClock;
   readonly ids: SeriesIdCache;
   readonly outcomes: CloseOutcome[] = [];
+  /** Where results go instead of `sink` (e.g. the Timestream sink against its fake). */
+  resultSink: ResultSink | undefined;
   /** Crash injection: called after each close step. */
   afterStep: ((step: CloseStep, job: CloseJob) => void) | undefined;
   /** Jobs that failed with anything but WindowNotReadyError, with their error. */
@@ -51,7 +54,7 @@ export class CloseHarness {
   get closeDeps(): CloseDeps {
     return {
       store: this.store,
-      sink: this.sink,
+      sink: this.resultSink ?? this.sink,
       lookup: new MemoryLookup(this.catalog),
       sessions: this.sessions,
       clock: this.clock,
