@@ -7,6 +7,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { composeIngest } from '../../functions/ingest/compose.js';
 import { createIngestHandler } from '../../functions/ingest/create-handler.js';
+import { createQueryHandler, type DashboardAssets } from '../../functions/query/create-handler.js';
+import { DynamoCloseStore } from '../adapters/dynamodb/close-store.js';
+import { DynamoMetricCatalog } from '../adapters/dynamodb/metric-index.js';
 import { DynamoResultsReader } from '../adapters/dynamodb/results-reader.js';
 import { DynamoSeriesCatalog } from '../adapters/dynamodb/series-catalog.js';
 import { createResultsTable, createWindowStateTable } from '../adapters/dynamodb/table.js';
@@ -33,6 +36,8 @@ export interface LocalStackOptions {
   readonly quiet?: boolean;
   /** Run the planner and close worker every `tickMs` (0 or unset: only when `closer.tick()` is called). */
   readonly tickMs?: number;
+  /** The dashboard served at `/` (see lib/dashboard). */
+  readonly dashboard?: DashboardAssets;
   /** Status lines and dead letters of the scheduled side. */
   readonly log?: (line: string) => void;
 }
@@ -88,6 +93,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
   });
   if (options.tickMs !== undefined && options.tickMs > 0) closer.start(options.tickMs);
+  const results = new DynamoResultsReader({ client: db.client, tableName: RESULTS_TABLE, clock });
+  const queryHandler = createQueryHandler({
+    config: options.config,
+    deps: {
+      reader: results,
+      checkpoints: new DynamoCloseStore({ client: db.client, tableName: STATE_TABLE, clock }),
+    },
+    metrics: new DynamoMetricCatalog({ client: db.client, tableName: STATE_TABLE }),
+    dashboard: options.dashboard,
+    clock,
+  });
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -103,6 +119,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }
         const event = toApiGatewayEvent(req, body);
         const path = event.rawPath;
+        const method = event.requestContext.http.method;
+        if ((method === 'GET' || method === 'HEAD') && path !== '/v1/points') {
+          const result = await queryHandler(
+            event,
+            lambdaContext('windrow-query', event.requestContext.requestId),
+          );
+          writeResult(res, result);
+          return;
+        }
         if (path === '/v1/metrics' || path === '/v1/points') {
           const result = await ingestHandler(
             event,
@@ -139,7 +164,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     db,
     store,
     closer,
-    results: new DynamoResultsReader({ client: db.client, tableName: RESULTS_TABLE, clock }),
+    results,
     stop() {
       stopped ??= (async () => {
         await closer.stop();

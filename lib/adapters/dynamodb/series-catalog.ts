@@ -2,11 +2,13 @@
  * The series catalog in the window-state table: one `S#<tenant>#<seriesId>` / `meta` item per series,
  * with its readable identity for queries. Ingest calls `ensure` on every request, so a warm cache of
  * known series keeps the hot path free of reads and writes; only a series this Lambda has not seen
- * costs a conditional put (1 write unit, also when the series already exists).
+ * costs a conditional put (1 write unit, also when the series already exists) and an update of the
+ * tenant's metric index (see `metric-index.ts`).
  */
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { type Clock, type SeriesCatalog, type SeriesMeta, systemClock } from '../../app/ports.js';
 import { seriesKeyOf } from './keys.js';
+import { indexSeries } from './metric-index.js';
 import { forEachBounded, type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';
 
@@ -66,7 +68,9 @@ export class DynamoSeriesCatalog implements SeriesCatalog {
 
     let written = 0;
     await forEachBounded([...unknown], this.concurrency, async ([cacheKey, meta]) => {
-      if (await this.put(meta)) written++;
+      const created = await this.put(meta);
+      await indexSeries(this.client, this.tableName, meta, created, this.retry);
+      if (created) written++;
       this.remember(cacheKey);
     });
     return written;

@@ -186,7 +186,7 @@ function contentEncodingOf(value: string | undefined): 'gzip' | 'none' | undefin
  * {@link DEFAULT_TENANT} when no authorizer ran. An authorizer that ran but gave no valid tenant is a
  * 403: falling back to the default tenant there would mix one tenant's data into another's.
  */
-function tenantOf(event: APIGatewayProxyEventV2): string | EdgeProblem {
+export function tenantOf(event: APIGatewayProxyEventV2): string | EdgeProblem {
   const authorizer = (event.requestContext as { authorizer?: unknown } | undefined)?.authorizer;
   if (authorizer === undefined || authorizer === null) return DEFAULT_TENANT;
   const lambda = (authorizer as { lambda?: unknown }).lambda;

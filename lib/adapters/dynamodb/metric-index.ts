@@ -1,0 +1,111 @@
+/**
+ * The per-tenant metric index in the window-state table, for `GET /v1/metrics`: one item per
+ * (tenant, metric name, type, unit) under `M#<tenant>`, with the number of series the catalog
+ * created for it. Written by the series catalog when it meets a series it has not cached (an
+ * idempotent `SET` plus `ADD series 1` only when the catalog item was new), read with one Query.
+ *
+ * The count can fall one short if a Lambda dies between the catalog put and this update; the item
+ * itself is repaired by the next cold container that meets any series of the metric.
+ */
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { SeriesMeta } from '../../app/ports.js';
+import type { MetricCatalog, MetricSummary } from '../../app/query/ports.js';
+import { isValidTenant } from './keys.js';
+import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
+import { ATTR } from './table.js';
+
+function indexKey(tenant: string, meta: { name: string; kind: string; unit: string }) {
+  // encodeURIComponent never yields `#`, so the three parts stay apart.
+  return {
+    [ATTR.pk]: { S: `M#${tenant}` },
+    [ATTR.sk]: { S: `${encodeURIComponent(meta.name)}#${meta.kind}#${encodeURIComponent(meta.unit)}` },
+  };
+}
+
+/** Records that the catalog met a series of this metric (`created`: the series item was new). */
+export async function indexSeries(
+  client: DynamoDBClient,
+  tableName: string,
+  meta: SeriesMeta,
+  created: boolean,
+  retry: RetryOptions,
+): Promise<void> {
+  const { name, kind, unit } = meta.metric;
+  await withRetry(
+    () =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: indexKey(meta.tenant, { name, kind, unit }),
+          UpdateExpression: 'SET #name = :name, #kind = :kind, #unit = :unit ADD #series :n',
+          ExpressionAttributeNames: {
+            '#name': 'name',
+            '#kind': 'kind',
+            '#unit': 'unit',
+            '#series': 'series',
+          },
+          ExpressionAttributeValues: {
+            ':name': { S: name },
+            ':kind': { S: kind },
+            ':unit': { S: unit },
+            ':n': { N: created ? '1' : '0' },
+          },
+        }),
+      ),
+    `metric index ${meta.tenant}`,
+    retry,
+  );
+}
+
+export interface DynamoMetricCatalogOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly retry?: Partial<RetryOptions>;
+}
+
+/** @example await new DynamoMetricCatalog({ client, tableName }).listMetrics('default') */
+export class DynamoMetricCatalog implements MetricCatalog {
+  private readonly retry: RetryOptions;
+
+  constructor(private readonly options: DynamoMetricCatalogOptions) {
+    this.retry = resolveRetry(options.retry);
+  }
+
+  async listMetrics(tenant: string): Promise<MetricSummary[]> {
+    if (!isValidTenant(tenant)) return [];
+    const out: MetricSummary[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const exclusiveStartKey = startKey;
+      const page = await withRetry(
+        () =>
+          this.options.client.send(
+            new QueryCommand({
+              TableName: this.options.tableName,
+              KeyConditionExpression: '#pk = :pk',
+              ExpressionAttributeNames: { '#pk': ATTR.pk },
+              ExpressionAttributeValues: { ':pk': { S: `M#${tenant}` } },
+              ExclusiveStartKey: exclusiveStartKey,
+            }),
+          ),
+        `listMetrics ${tenant}`,
+        this.retry,
+      );
+      for (const item of page.Items ?? []) {
+        out.push({
+          name: item.name?.S ?? '',
+          type: item.kind?.S ?? '',
+          unit: item.unit?.S ?? '',
+          series: Number(item.series?.N ?? '0'),
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.type < b.type ? -1 : 1));
+  }
+}

@@ -1,0 +1,12 @@
+/** What `GET /v1/metrics` lists: the metrics a tenant has sent, with how many series each. */
+export interface MetricSummary {
+  readonly name: string;
+  /** gauge, sum, histogram, exponentialHistogram, summary */
+  readonly type: string;
+  readonly unit: string;
+  readonly series: number;
+}
+
+export interface MetricCatalog {
+  listMetrics(tenant: string): Promise<MetricSummary[]>;
+}
