@@ -24,8 +24,8 @@ export interface CloseTelemetry {
  * (`singleMetric()` does not fit: it emits on every `addMetric` and drops the dimension after the
  * first.)
  */
-function withTier(t: CloseTelemetry, tier: number, add: (m: Metrics) => void): void {
-  t.metrics.addDimension('tier', t.tierNames[tier] ?? String(tier));
+function withTier(t: CloseTelemetry, tier: number | undefined, add: (m: Metrics) => void): void {
+  t.metrics.addDimension('tier', tier === undefined ? 'malformed' : (t.tierNames[tier] ?? String(tier)));
   add(t.metrics);
   if (t.metrics.hasStoredMetrics()) t.metrics.publishStoredMetrics();
   else t.metrics.clearDimensions();
@@ -77,7 +77,5 @@ export function recordFailed(
   if (notReady)
     t.logger.info('close job not ready, will be retried', { ...context, reason: (error as Error).message });
   else t.logger.error('close job failed, will be retried', { ...context, error: error as Error });
-  withTier(t, job?.tier ?? -1, (m) =>
-    m.addMetric(notReady ? 'JobsNotReady' : 'JobsFailed', MetricUnit.Count, 1),
-  );
+  withTier(t, job?.tier, (m) => m.addMetric(notReady ? 'JobsNotReady' : 'JobsFailed', MetricUnit.Count, 1));
 }

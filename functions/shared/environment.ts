@@ -30,5 +30,11 @@ export function configFromEnv(env: Environment): WindrowConfig {
       throw new ConfigError('WINDROW_CONFIG is not valid JSON', { cause });
     }
   }
-  return parseConfig(input);
+  try {
+    return parseConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError)
+      throw new ConfigError(`WINDROW_CONFIG: ${error.message}`, { cause: error });
+    throw error;
+  }
 }

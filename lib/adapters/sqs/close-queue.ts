@@ -6,9 +6,14 @@
  */
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandOutput,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { CloseJob, CloseQueue } from '../../app/close-ports.js';
 import { StoreUnavailableError } from '../../app/errors.js';
+import { translateError } from '../dynamodb/sdk-errors.js';
 import { encodeCloseJob } from './close-job.js';
 
 export interface SqsCloseQueueOptions {
@@ -33,9 +38,15 @@ export class SqsCloseQueue implements CloseQueue {
         .slice(i, i + BATCH)
         .map((job, n) => ({ Id: String(n), MessageBody: encodeCloseJob(job) }));
       for (let attempt = 1; pending.length > 0; attempt++) {
-        const output = await this.options.client.send(
-          new SendMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: pending }),
-        );
+        let output: SendMessageBatchCommandOutput;
+        try {
+          output = await this.options.client.send(
+            new SendMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: pending }),
+          );
+        } catch (error) {
+          // The SDK already retried throttling, 5xx and network errors (its standard retry mode).
+          throw translateError(error, `close queue SendMessageBatch (${pending.length} jobs)`, 60);
+        }
         const failed = new Set((output.Failed ?? []).map((f) => f.Id));
         const permanent = (output.Failed ?? []).find((f) => f.SenderFault);
         if (permanent !== undefined) {

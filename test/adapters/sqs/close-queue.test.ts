@@ -242,7 +242,7 @@ describe('Class: SqsCloseQueue', () => {
   // DESIGN.md §2: adapters translate SDK errors into the project's own errors. A throttled or failing
   // SendMessageBatch call (an HTTP error, not per-entry `Failed`) reaches the planner as the raw SDK
   // error: lib/adapters/sqs/close-queue.ts sends without catching.
-  it.fails('throws StoreUnavailableError when the SendMessageBatch call itself fails (throttling, 5xx)', async () => {
+  it('throws StoreUnavailableError when the SendMessageBatch call itself fails (throttling, 5xx)', async () => {
     fake.failRequest = () => ({
       status: 500,
       type: 'InternalError',

@@ -88,7 +88,7 @@ describe('Function: readCloseEnvironment', () => {
   // the not-JSON case does; a JSON value that is not a valid configuration is reported as
   // `invalid configuration: …` (functions/shared/environment.ts configFromEnv passes parseConfig's
   // error through), which does not say where the configuration came from.
-  it.fails('names WINDROW_CONFIG when it is JSON but not a valid configuration', () => {
+  it('names WINDROW_CONFIG when it is JSON but not a valid configuration', () => {
     expect(() => readCloseEnvironment({ WINDROW_STATE_TABLE: 's', WINDROW_CONFIG: '{"sink":"s3"}' })).toThrow(
       /WINDROW_CONFIG/,
     );
