@@ -99,7 +99,7 @@ async function endToEnd(): Promise<BenchFigure[]> {
       const response = await fetch(`${stack.url}/v1/metrics`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-protobuf' },
-        body: w.protobuf,
+        body: Buffer.from(w.protobuf),
       });
       if (response.status !== 200) throw new Error(`ingest answered ${response.status}`);
     }

@@ -66,7 +66,7 @@ export async function ingestLocalBench(): Promise<BenchFigure[]> {
       await Promise.all(
         Array.from({ length: clients }, async () => {
           while (performance.now() < deadline) {
-            const body = bodies[next++ % BODIES] as Uint8Array;
+            const body = Buffer.from(bodies[next++ % BODIES] as Uint8Array);
             const response = await fetch(`${stack.url}/v1/metrics`, {
               method: 'POST',
               headers: { 'content-type': 'application/x-protobuf' },

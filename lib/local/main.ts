@@ -4,6 +4,7 @@
  */
 import { describeConfig } from '../core/config/config.js';
 import { WindrowError } from '../core/errors.js';
+import { startDemoTraffic } from './demo-sdk.js';
 import { LOCAL_USAGE, parseLocalOptions } from './options.js';
 import { startLocalStack } from './stack.js';
 
@@ -37,20 +38,29 @@ async function main(argv: string[]): Promise<void> {
   configuration: ${JSON.stringify(describeConfig(options.config))}
   planner and close worker every ${options.tickMs / 1000}s; results in the DynamoDB table windrow-results
   status per tick: points in | windows closed per tier | close lag | corrections | queued | dead letters
+  query:  curl '${url}/v1/query?metric=NAME&since=1h'   or   npx windrow query --metric NAME --since 1h
 
 Ctrl-C to stop.`);
+  const demo = options.demo ? startDemoTraffic({ url, log: (line) => console.log(line) }) : undefined;
+  if (demo !== undefined) {
+    console.log(
+      'demo traffic: 3 services (checkout, cart, payments) through the OpenTelemetry SDK, every 5s',
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping…`);
-    stack.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('windrow: stop failed', error);
-        process.exit(1);
-      },
-    );
+    Promise.resolve(demo?.stop())
+      .then(() => stack.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('windrow: stop failed', error);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

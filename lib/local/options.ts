@@ -16,6 +16,8 @@ export interface LocalOptions {
   /** How often the scheduled functions run locally. */
   readonly tickMs: number;
   readonly config: WindrowConfig;
+  /** Also run demo traffic (the real OpenTelemetry SDK) against the stack. */
+  readonly demo: boolean;
 }
 
 export const LOCAL_USAGE = `usage: npm start -- [options]
@@ -28,14 +30,15 @@ export const LOCAL_USAGE = `usage: npm start -- [options]
   --horizon DUR      correction horizon, e.g. 24h
   --shards N         shards per tier
   --tick DUR         how often the scheduled functions run locally (default 5s)
-  --sink NAME        dynamodb (default locally) or timestream`;
+  --sink NAME        dynamodb (default locally) or timestream
+  --demo             also send demo traffic (three services through the OpenTelemetry SDK)`;
 
 /**
  * Parses argv into options. Unknown flags, unknown config keys and bad values throw ConfigError with
  * a message naming them.
  */
 export function parseLocalOptions(argv: readonly string[]): LocalOptions {
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -50,41 +53,46 @@ export function parseLocalOptions(argv: readonly string[]): LocalOptions {
         shards: { type: 'string' },
         tick: { type: 'string' },
         sink: { type: 'string' },
+        demo: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
-    }) as { values: Record<string, string | undefined> });
+    }) as { values: Record<string, string | boolean | undefined> });
   } catch (error) {
     throw new ConfigError((error as Error).message, { cause: error });
   }
   let input: ConfigInput & Record<string, unknown> = { sink: 'dynamodb' };
-  if (values.config !== undefined) {
-    let text: string;
+  const file = values.config as string | undefined;
+  const text = (name: string): string | undefined => values[name] as string | undefined;
+  if (file !== undefined) {
+    let content: string;
     try {
-      text = readFileSync(values.config, 'utf8');
+      content = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new ConfigError(`--config: cannot read ${values.config}`, { cause: error });
+      throw new ConfigError(`--config: cannot read ${file}`, { cause: error });
     }
     try {
-      input = { ...input, ...(JSON.parse(text) as Record<string, unknown>) };
+      input = { ...input, ...(JSON.parse(content) as Record<string, unknown>) };
     } catch (error) {
-      throw new ConfigError(`--config: ${values.config} is not valid JSON`, { cause: error });
+      throw new ConfigError(`--config: ${file} is not valid JSON`, { cause: error });
     }
   }
-  if (values.tiers !== undefined) input.tiers = values.tiers.split(',').map((t) => t.trim());
-  if (values.lateness !== undefined) input.allowedLateness = values.lateness;
-  if (values.horizon !== undefined) input.correctionHorizon = values.horizon;
-  if (values.shards !== undefined) input.shards = Number(values.shards);
-  if (values.sink !== undefined) input.sink = values.sink as 'dynamodb';
+  const tiers = text('tiers');
+  if (tiers !== undefined) input.tiers = tiers.split(',').map((t) => t.trim());
+  if (text('lateness') !== undefined) input.allowedLateness = text('lateness');
+  if (text('horizon') !== undefined) input.correctionHorizon = text('horizon');
+  if (text('shards') !== undefined) input.shards = Number(text('shards'));
+  if (text('sink') !== undefined) input.sink = text('sink') as 'dynamodb';
   const config = parseConfig(input);
-  const port = values.port === undefined ? 4318 : Number(values.port);
+  const port = text('port') === undefined ? 4318 : Number(text('port'));
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ConfigError(`--port: "${values.port}" is not a port`);
+    throw new ConfigError(`--port: "${text('port')}" is not a port`);
   return {
-    host: values.host ?? '127.0.0.1',
+    host: text('host') ?? '127.0.0.1',
     port,
-    dataDir: values['data-dir'],
-    tickMs: parseDuration(values.tick ?? '5s', '--tick'),
+    dataDir: text('data-dir'),
+    tickMs: parseDuration(text('tick') ?? '5s', '--tick'),
     config,
+    demo: values.demo === true,
   };
 }
