@@ -154,7 +154,8 @@ export function decodeOpenSession(
 
 /** Whether a metric name matches a session pattern (`*` matches any run of characters). */
 export function matchesPattern(pattern: string, name: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
+  // `s`: `*` also matches line terminators, which metric names may contain.
+  const regex = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 's');
   return regex.test(name);
 }
 
