@@ -4,12 +4,12 @@
  * credentials from the Lambda environment; `AWS_ENDPOINT_URL_DYNAMODB` / `…_TIMESTREAM_WRITE` are
  * honoured by the SDK (tests).
  */
-import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
 import { DynamoCloseStore } from '../../lib/adapters/dynamodb/close-store.js';
 import { DynamoResultsSink, groupByShard } from '../../lib/adapters/dynamodb/results-sink.js';
 import { DynamoSeriesLookup } from '../../lib/adapters/dynamodb/series-lookup.js';
 import { DynamoSessionStore } from '../../lib/adapters/dynamodb/session-store.js';
+import { createTimestreamWriteClient } from '../../lib/adapters/timestream/client.js';
 import { TimestreamSink } from '../../lib/adapters/timestream/sink.js';
 import type { ResultSink } from '../../lib/app/results.js';
 import type { CloseEnvironment, ClosePorts } from './compose.js';
@@ -30,7 +30,7 @@ export function awsClosePorts(environment: CloseEnvironment): ClosePorts {
     });
   } else {
     sink = new TimestreamSink({
-      client: new TimestreamWriteClient({ maxAttempts: SDK_MAX_ATTEMPTS }),
+      client: createTimestreamWriteClient({ maxAttempts: SDK_MAX_ATTEMPTS }),
       databaseName: environment.timestreamDatabase ?? '',
     });
   }

@@ -16,6 +16,7 @@ import {
 import type { SeriesMeta } from '../../app/ports.js';
 import type { MetricCatalog, MetricSummary } from '../../app/query/ports.js';
 import { isValidTenant } from './keys.js';
+import { queryPartition } from './partition-query.js';
 import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';
 
@@ -79,24 +80,15 @@ export class DynamoMetricCatalog implements MetricCatalog {
   async listMetrics(tenant: string): Promise<MetricSummary[]> {
     if (!isValidTenant(tenant)) return [];
     const out: MetricSummary[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const exclusiveStartKey = startKey;
-      const page = await withRetry(
-        () =>
-          this.options.client.send(
-            new QueryCommand({
-              TableName: this.options.tableName,
-              KeyConditionExpression: '#pk = :pk',
-              ExpressionAttributeNames: { '#pk': ATTR.pk },
-              ExpressionAttributeValues: { ':pk': { S: `M#${tenant}` } },
-              ExclusiveStartKey: exclusiveStartKey,
-            }),
-          ),
-        `listMetrics ${tenant}`,
-        this.retry,
-      );
-      for (const item of page.Items ?? []) {
+    const pages = queryPartition({
+      client: this.options.client,
+      tableName: this.options.tableName,
+      retry: this.retry,
+      pk: `M#${tenant}`,
+      what: `listMetrics ${tenant}`,
+    });
+    for await (const page of pages) {
+      for (const item of page) {
         out.push({
           name: item.name?.S ?? '',
           type: item.kind?.S ?? '',
@@ -104,8 +96,7 @@ export class DynamoMetricCatalog implements MetricCatalog {
           series: Number(item.series?.N ?? '0'),
         });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.type < b.type ? -1 : 1));
   }
 }

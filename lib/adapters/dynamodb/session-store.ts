@@ -3,7 +3,7 @@
  * (DESIGN.md §3), `data` = the encoded open session (see lib/core/close/sessions.ts). No `ttl`: a
  * session item lives until its session ends, and the close that ends it deletes it.
  */
-import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SessionStore } from '../../app/close-ports.js';
 import {
   decodeOpenSession,
@@ -14,7 +14,8 @@ import {
 import { StateCodecError } from '../../core/errors.js';
 import { BatchWriter } from './batch-writer.js';
 import { openSessionKey, type TableKey } from './keys.js';
-import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
+import { queryPartition } from './partition-query.js';
+import { type RetryOptions, resolveRetry } from './retry.js';
 import { ATTR } from './table.js';
 
 export interface DynamoSessionStoreOptions {
@@ -48,25 +49,15 @@ export class DynamoSessionStore implements SessionStore {
   async readOpenSessions(shard: number): Promise<OpenSession[]> {
     const pk = openSessionKey(shard, 'x', '0'.repeat(32)).pk;
     const out: OpenSession[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const exclusiveStartKey = startKey;
-      const page = await withRetry(
-        () =>
-          this.options.client.send(
-            new QueryCommand({
-              TableName: this.options.tableName,
-              KeyConditionExpression: '#pk = :pk',
-              ExpressionAttributeNames: { '#pk': ATTR.pk },
-              ExpressionAttributeValues: { ':pk': { S: pk } },
-              ConsistentRead: true,
-              ExclusiveStartKey: exclusiveStartKey,
-            }),
-          ),
-        `readOpenSessions ${pk}`,
-        this.retry,
-      );
-      for (const item of page.Items ?? []) {
+    const pages = queryPartition({
+      client: this.options.client,
+      tableName: this.options.tableName,
+      retry: this.retry,
+      pk,
+      what: `readOpenSessions ${pk}`,
+    });
+    for await (const page of pages) {
+      for (const item of page) {
         const sk = item[ATTR.sk]?.S ?? '';
         const data = item[ATTR.data]?.B;
         const [tenant, seriesId, name] = sk.split('#');
@@ -75,8 +66,7 @@ export class DynamoSessionStore implements SessionStore {
         }
         out.push(decodeOpenSession({ tenant, seriesId, name }, data));
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     return out;
   }
 
