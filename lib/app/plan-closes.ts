@@ -27,7 +27,7 @@ export interface PlanReport {
   readonly corrections: Readonly<Record<string, number>>;
   /** Checkpoints created on this run (a fresh table, or a new tier or shard count). */
   readonly initialized: number;
-  /** Per tier, the oldest window start still waiting to close (for lag). */
+  /** Per tier, how far behind it is: now − the start of the oldest due window not closed yet. */
   readonly behindMs: Readonly<Record<string, number>>;
 }
 

@@ -63,6 +63,8 @@ export function encodeClosedState(entries: Iterable<ClosedEntry>, maxChunkBytes:
     bytes = 0;
   };
   for (const entry of sorted) {
+    // An entry with neither would be written with flags 0, which the decoder refuses: nothing to keep.
+    if (entry.merged === undefined && entry.carry === undefined) continue;
     const one = new ByteWriter(128);
     one.string(entry.tenant);
     one.raw(seriesIdBytes(entry.seriesId));

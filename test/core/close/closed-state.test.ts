@@ -262,3 +262,10 @@ describe('encodeClosedState / decodeClosedState', () => {
     });
   });
 });
+
+describe('Regression: an entry with neither state nor carry', () => {
+  it('is left out instead of written with flags its decoder refuses', () => {
+    const chunks = encodeClosedState([{ tenant: 't', seriesId: 'a'.repeat(32) }], 1_000);
+    expect(decodeClosedState(chunks)).toEqual([]);
+  });
+});
