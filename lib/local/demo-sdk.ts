@@ -103,7 +103,11 @@ export function startDemoTraffic(options: DemoOptions): DemoTraffic {
       }
     }, intervalMs);
     resetTimer.unref();
-    return { provider, stop: () => (clearInterval(timer), clearInterval(resetTimer)) };
+    const stop = () => {
+      clearInterval(timer);
+      clearInterval(resetTimer);
+    };
+    return { provider, stop };
   });
 
   const report = setInterval(() => {

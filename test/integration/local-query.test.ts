@@ -236,7 +236,7 @@ describe('GET /v1/query', () => {
     ['metric=a&attr.=x', 'attr.'],
     ['metric=a&attr.host=a&attr.host=b', 'attr.host'],
     [`metric=a&attr.k=${'v'.repeat(5000)}`, 'attr.k'],
-    [Array.from({ length: 21 }, (_, i) => `attr.k${i}=v`).join('&') + '&metric=a', 'attr.k20'],
+    [`${Array.from({ length: 21 }, (_, i) => `attr.k${i}=v`).join('&')}&metric=a`, 'attr.k20'],
   ])('GET /v1/query?%s → 400 naming %s', async (q, param) => {
     const { status, body } = await get(`/v1/query?${q}`);
     expect(status).toBe(400);
