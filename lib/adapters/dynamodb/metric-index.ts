@@ -7,12 +7,7 @@
  * The count can fall one short if a Lambda dies between the catalog put and this update; the item
  * itself is repaired by the next cold container that meets any series of the metric.
  */
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  QueryCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SeriesMeta } from '../../app/ports.js';
 import type { MetricCatalog, MetricSummary } from '../../app/query/ports.js';
 import { isValidTenant } from './keys.js';
