@@ -1,7 +1,7 @@
 /**
  * Finalized stats → the values of one multi-measure record (`MeasureName` `stats`). A measure's
  * type is fixed per table by its first write, so each name always has the same type: `count`,
- * `window_end`, `overflow_count`, `buckets_omitted` BIGINT; `sum`, `min`, `max`, `avg`, `stddev`,
+ * `window_end`, `version`, `overflow_count`, `buckets_omitted` BIGINT; `sum`, `min`, `max`, `avg`, `stddev`,
  * `last`, `rate` and the percentiles (`p50`, `p99_9` for `p99.9`) DOUBLE; `buckets` and
  * `overflow_attributes` VARCHAR (compact JSON). Stats a kind does not have are left out, never 0.
  */
@@ -21,6 +21,7 @@ export const MEASURES = {
   last: 'last',
   rate: 'rate',
   windowEnd: 'window_end',
+  version: 'version',
   buckets: 'buckets',
   bucketsOmitted: 'buckets_omitted',
   overflowAttributes: 'overflow_attributes',
@@ -70,7 +71,7 @@ function double(name: string, value: number | undefined): MeasureValue[] {
  * A count that is not an integer is left out (the rule checker then refuses the record: `count` is
  * required), as are non-finite doubles (which `FinalStats` promises never to hold).
  */
-export function statsMeasures(stats: FinalStats, windowEndMs: number): MeasureValue[] {
+export function statsMeasures(stats: FinalStats, windowEndMs: number, version?: number): MeasureValue[] {
   const values: MeasureValue[] = [];
   const count = bigintText(stats.count);
   if (count !== undefined) values.push({ Name: MEASURES.count, Type: 'BIGINT', Value: count });
@@ -89,6 +90,9 @@ export function statsMeasures(stats: FinalStats, windowEndMs: number): MeasureVa
   }
   const end = bigintText(windowEndMs);
   if (end !== undefined) values.push({ Name: MEASURES.windowEnd, Type: 'BIGINT', Value: end });
+  // Also a measure: Timestream keeps the record `Version` but never returns it to queries.
+  const v = version === undefined ? undefined : bigintText(version);
+  if (v !== undefined) values.push({ Name: MEASURES.version, Type: 'BIGINT', Value: v });
   return values;
 }
 

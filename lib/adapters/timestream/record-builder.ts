@@ -53,7 +53,7 @@ function measureBytes(m: MeasureValue): number {
  */
 export function buildTimestreamRecord(result: ResultRecord, options: BuildOptions = {}): BuildResult {
   const dims = policyDimensions(result, isMeasureName, options.policy ?? DEFAULT_DIMENSION_POLICY);
-  const values = statsMeasures(result.stats, result.endMs);
+  const values = statsMeasures(result.stats, result.endMs, result.version);
   let size = 8 + utf8Bytes(STATS_MEASURE) + dims.bytes;
   for (const m of values) size += measureBytes(m);
   const fits = (m: MeasureValue) => size + measureBytes(m) <= MAX_RECORD_BYTES;

@@ -109,6 +109,7 @@ describe('Class: TimestreamSink', () => {
           p50: { type: 'DOUBLE', value: '2.5' },
           p99_9: { type: 'DOUBLE', value: '4' },
           window_end: { type: 'BIGINT', value: String(WINDOW_START + 60_000) },
+          version: { type: 'BIGINT', value: '3' },
           buckets: { type: 'VARCHAR', value: '{"bounds":[1,2,5],"counts":[1,1,2,0]}' },
         },
       });
@@ -119,7 +120,7 @@ describe('Class: TimestreamSink', () => {
       await sink.write([resultRecord({ unit: '', metricKind: 'summary', stats: { count: 7, sum: 70 } })]);
       const [row] = stored();
       expect(row?.dimensions).not.toHaveProperty('unit');
-      expect(Object.keys(row?.measures ?? {})).toEqual(['count', 'sum', 'window_end']);
+      expect(Object.keys(row?.measures ?? {})).toEqual(['count', 'sum', 'window_end', 'version']);
     });
 
     it('writes exponential buckets as compact JSON', async () => {
