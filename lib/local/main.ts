@@ -30,6 +30,7 @@ async function main(argv: string[]): Promise<void> {
 
   OTLP/HTTP metrics   POST ${url}/v1/metrics   (application/x-protobuf or application/json, gzip ok)
   simple points       POST ${url}/v1/points    (application/json)
+  dashboard           ${url}/
 
   point an OpenTelemetry SDK at it:
     OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=${url}/v1/metrics OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/protobuf

@@ -18,6 +18,8 @@ import type { Clock } from '../app/ports.js';
 import { systemClock } from '../app/ports.js';
 import type { WindrowConfig } from '../core/config/config.js';
 import { ConfigError } from '../core/errors.js';
+import { configureDashboard } from '../dashboard/assets.js';
+import { buildDashboard } from '../dashboard/build.js';
 import { lambdaContext, readBody, toApiGatewayEvent, writeResult } from './apigw-bridge.js';
 import { LocalCloser } from './closer.js';
 import { type Dynalite, startDynalite } from './dynalite.js';
@@ -36,7 +38,10 @@ export interface LocalStackOptions {
   readonly quiet?: boolean;
   /** Run the planner and close worker every `tickMs` (0 or unset: only when `closer.tick()` is called). */
   readonly tickMs?: number;
-  /** The dashboard served at `/` (see lib/dashboard). */
+  /**
+   * The dashboard served at `/` (see lib/dashboard). Default: built from lib/dashboard with esbuild
+   * on the first request for it, so the page always matches the source.
+   */
   readonly dashboard?: DashboardAssets;
   /** Status lines and dead letters of the scheduled side. */
   readonly log?: (line: string) => void;
@@ -101,7 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       checkpoints: new DynamoCloseStore({ client: db.client, tableName: STATE_TABLE, clock }),
     },
     metrics: new DynamoMetricCatalog({ client: db.client, tableName: STATE_TABLE }),
-    dashboard: options.dashboard,
+    dashboard: configureDashboard(options.dashboard ?? buildDashboard, options.config),
     clock,
   });
 

@@ -1,0 +1,87 @@
+/**
+ * The dashboard's two reads: `GET /v1/metrics` and `GET /v1/query`, on the page's own origin. A
+ * refusal comes back as an `ApiError` carrying the server's message (which names the parameter).
+ */
+
+import type { MetricSummary } from '../app/query/ports.js';
+import type { QueryResult } from '../app/query/query.js';
+import { type Filter, formatFilter } from './series.js';
+
+/** Attribute filters one query may carry (the server's limit). */
+export const MAX_FILTERS = 20;
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface QueryRequest {
+  readonly metric: string;
+  readonly window: string;
+  readonly tier: string;
+  /** A duration the server accepts as `since`, e.g. `15m` or `900s`. */
+  readonly since: string;
+  readonly filters: readonly Filter[];
+}
+
+/**
+ * The query string of a `GET /v1/query` (filters beyond the server's limit are left out; the
+ * callers filter exactly on their side where it matters).
+ *
+ * @example queryString({ metric: 'cpu', window: 'tumbling', tier: 'auto', since: '1h', filters: [] }) // 'metric=cpu&window=tumbling&tier=auto&since=1h'
+ */
+export function queryString(request: QueryRequest): string {
+  const out = new URLSearchParams({
+    metric: request.metric,
+    window: request.window,
+    tier: request.tier,
+    since: request.since,
+  });
+  const seen = new Set<string>();
+  for (const filter of request.filters) {
+    const name = `${filter.scope}.${filter.key}`;
+    if (seen.has(name) || seen.size >= MAX_FILTERS) continue;
+    seen.add(name);
+    const [param, value] = splitFilter(formatFilter(filter));
+    out.append(param, value);
+  }
+  return out.toString();
+}
+
+function splitFilter(text: string): [string, string] {
+  const eq = text.indexOf('=');
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: { accept: 'application/json' } });
+  } catch (cause) {
+    throw new ApiError(`windrow is not reachable (${(cause as Error).message})`, 0);
+  }
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    throw new ApiError(`${path.split('?')[0]} answered ${response.status} without JSON`, response.status);
+  }
+  if (!response.ok) {
+    const message = (body as { error?: unknown }).error;
+    throw new ApiError(typeof message === 'string' ? message : `HTTP ${response.status}`, response.status);
+  }
+  return body as T;
+}
+
+export async function listMetrics(): Promise<MetricSummary[]> {
+  return (await getJson<{ metrics: MetricSummary[] }>('/v1/metrics')).metrics;
+}
+
+export async function runQuery(request: QueryRequest): Promise<QueryResult> {
+  return getJson<QueryResult>(`/v1/query?${queryString(request)}`);
+}
