@@ -179,7 +179,8 @@ const cases: Case[] = [
     status: 415,
     message: /content.type/i,
   },
-  { name: 'GET on an ingest route', method: 'GET', status: 405, message: /method|POST/i },
+  // GET /v1/metrics is the query function's metric list; /v1/points is POST only.
+  { name: 'GET on the points route', method: 'GET', path: '/v1/points', status: 405, message: /method|POST/i },
   {
     name: 'unknown path',
     path: '/v2/metrics',
