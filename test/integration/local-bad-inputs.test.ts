@@ -180,7 +180,13 @@ const cases: Case[] = [
     message: /content.type/i,
   },
   // GET /v1/metrics is the query function's metric list; /v1/points is POST only.
-  { name: 'GET on the points route', method: 'GET', path: '/v1/points', status: 405, message: /method|POST/i },
+  {
+    name: 'GET on the points route',
+    method: 'GET',
+    path: '/v1/points',
+    status: 405,
+    message: /method|POST/i,
+  },
   {
     name: 'unknown path',
     path: '/v2/metrics',
