@@ -1,34 +1,275 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { type AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-timestream';
 import type { Construct } from 'constructs';
-import { windowStateTable } from '../lib/adapters/dynamodb/table.js';
-import type { WindrowConfig } from '../lib/core/config/config.js';
+import { resultsTable, type TableDefinition, windowStateTable } from '../lib/adapters/dynamodb/table.js';
+import { timestreamTableName } from '../lib/adapters/timestream/table-name.js';
+import { describeConfig, type WindrowConfig } from '../lib/core/config/config.js';
+import { acknowledgeFindings } from './nag.js';
+import { WindrowFunction } from './windrow-function.js';
 
 export interface WindrowStackProps extends StackProps {
   readonly config: WindrowConfig;
 }
 
+/** Close worker timeout; the close queue's visibility timeout is above it (DESIGN.md §1). */
+export const CLOSE_WORKER_TIMEOUT = Duration.seconds(60);
+export const CLOSE_QUEUE_VISIBILITY = Duration.seconds(90);
+/** Deliveries of a close job before it goes to the dead-letter queue. */
+export const CLOSE_MAX_RECEIVES = 5;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+function table(scope: Construct, id: string, definition: TableDefinition): TableV2 {
+  return new TableV2(scope, id, {
+    // The same definitions the local runner creates in dynalite (lib/adapters/dynamodb/table.ts).
+    partitionKey: { name: definition.partitionKey.name, type: definition.partitionKey.type as AttributeType },
+    sortKey: { name: definition.sortKey.name, type: definition.sortKey.type as AttributeType },
+    billing: Billing.onDemand(),
+    timeToLiveAttribute: definition.timeToLiveAttribute,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+}
+
 /**
- * windrow on AWS. For now: the window-state table (DESIGN.md §3). The ingest, planner, close-worker
- * and query functions, the HTTP API, queues and schedules arrive with their issues.
+ * windrow on AWS (DESIGN.md §1): HTTP API → ingest Lambda → DynamoDB window state; EventBridge
+ * Scheduler → planner → SQS close queue (+ DLQ and an alarm) → close worker → Timestream or the
+ * DynamoDB results table; query Lambda for `GET /v1/query`, `GET /v1/metrics` and the dashboard.
+ * Every permission is a grant or a statement naming its actions and resources.
  */
 export class WindrowStack extends Stack {
   readonly stateTable: TableV2;
+  readonly resultsTable?: TableV2;
+  readonly api: HttpApi;
+  readonly closeQueue: Queue;
+  readonly deadLetters: Queue;
 
   constructor(scope: Construct, id: string, props: WindrowStackProps) {
     super(scope, id, props);
-    this.stateTable = new TableV2(this, 'WindowState', {
-      // The same definition the local runner creates in dynalite (lib/adapters/dynamodb/table.ts).
-      partitionKey: {
-        name: windowStateTable.partitionKey.name,
-        type: windowStateTable.partitionKey.type as AttributeType,
-      },
-      sortKey: { name: windowStateTable.sortKey.name, type: windowStateTable.sortKey.type as AttributeType },
-      billing: Billing.onDemand(),
-      timeToLiveAttribute: windowStateTable.timeToLiveAttribute,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.RETAIN,
+    const { config } = props;
+    this.stateTable = table(this, 'WindowState', windowStateTable);
+    const environment: Record<string, string> = {
+      WINDROW_STATE_TABLE: this.stateTable.tableName,
+      WINDROW_CONFIG: JSON.stringify(describeConfig(config)),
+    };
+
+    // Results: the DynamoDB results table, or Timestream (one table per tier and window kind).
+    let timestreamTables: CfnTable[] = [];
+    let timestreamDatabase: CfnDatabase | undefined;
+    if (config.sink === 'dynamodb') {
+      this.resultsTable = table(this, 'Results', resultsTable);
+      environment.WINDROW_RESULTS_TABLE = this.resultsTable.tableName;
+    } else {
+      timestreamDatabase = new CfnDatabase(this, 'Timestream', {});
+      timestreamDatabase.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      // The memory store takes writes for recent times only: it must cover every correction.
+      const memoryHours = Math.min(
+        8766,
+        Math.ceil((config.correctionHorizonMs + config.allowedLatenessMs) / HOUR_MS) + 1,
+      );
+      const firstTier = config.tiers[0]?.name ?? '1m';
+      const windows: { name: string; kind: 'tier' | 'sliding' | 'session'; retentionMs: number }[] = [
+        ...config.tiers.map((t) => ({
+          name: t.name,
+          kind: 'tier' as const,
+          retentionMs: config.retentionMs[t.name] ?? 7 * DAY_MS,
+        })),
+        ...config.sliding.map((s) => ({
+          name: s.name,
+          kind: 'sliding' as const,
+          retentionMs: config.retentionMs[firstTier] ?? 7 * DAY_MS,
+        })),
+        ...config.sessions.map((s) => ({
+          name: s.name,
+          kind: 'session' as const,
+          retentionMs: config.retentionMs[firstTier] ?? 7 * DAY_MS,
+        })),
+      ];
+      timestreamTables = windows.map((w) => {
+        const t = new CfnTable(this, `Timestream-${timestreamTableName(w.name, w.kind)}`, {
+          databaseName: timestreamDatabase?.ref ?? '',
+          tableName: timestreamTableName(w.name, w.kind),
+          retentionProperties: {
+            MemoryStoreRetentionPeriodInHours: String(memoryHours),
+            MagneticStoreRetentionPeriodInDays: String(
+              Math.min(73_000, Math.max(1, Math.ceil(w.retentionMs / DAY_MS))),
+            ),
+          },
+          // Corrections older than the memory store go to the magnetic store.
+          magneticStoreWriteProperties: { EnableMagneticStoreWrites: true },
+        });
+        t.applyRemovalPolicy(RemovalPolicy.RETAIN);
+        return t;
+      });
+      environment.WINDROW_TIMESTREAM_DATABASE = timestreamDatabase.ref;
+    }
+
+    // Functions.
+    const ingest = new WindrowFunction(this, 'Ingest', {
+      name: 'ingest',
+      description: 'windrow: POST /v1/metrics (OTLP/HTTP) and /v1/points → window state',
+      environment,
+      memorySize: 1024,
+      timeout: Duration.seconds(29),
+    }).fn;
+    const query = new WindrowFunction(this, 'Query', {
+      name: 'query',
+      description: 'windrow: GET /v1/query, /v1/metrics and the dashboard',
+      environment,
+      memorySize: 1024,
+      timeout: Duration.seconds(29),
+    }).fn;
+    const planner = new WindrowFunction(this, 'Planner', {
+      name: 'planner',
+      description: 'windrow: every minute, enqueue the close jobs that are due',
+      environment,
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+    }).fn;
+    const closeWorker = new WindrowFunction(this, 'CloseWorker', {
+      name: 'close-worker',
+      description: 'windrow: close windows, roll up, write results',
+      environment,
+      memorySize: 1769, // one full vCPU: merging and finalizing is CPU work
+      timeout: CLOSE_WORKER_TIMEOUT,
+    }).fn;
+
+    // Close queue with a dead-letter queue and an alarm on dead letters.
+    this.deadLetters = new Queue(this, 'CloseDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.closeQueue = new Queue(this, 'CloseQueue', {
+      visibilityTimeout: CLOSE_QUEUE_VISIBILITY,
+      retentionPeriod: Duration.days(4),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: CLOSE_MAX_RECEIVES },
+    });
+    planner.addEnvironment('WINDROW_CLOSE_QUEUE_URL', this.closeQueue.queueUrl);
+    closeWorker.addEventSource(
+      new SqsEventSource(this.closeQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: 10,
+      }),
+    );
+    const deadLetterAlarm = new Alarm(this, 'CloseDeadLettersAlarm', {
+      alarmDescription: 'windrow: close jobs failed 5 times and were dead-lettered (windows not closed)',
+      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    // Planner schedule: every minute.
+    new Schedule(this, 'PlannerSchedule', {
+      description: 'windrow: run the planner every minute',
+      schedule: ScheduleExpression.rate(Duration.minutes(1)),
+      target: new LambdaInvoke(planner, {}),
+    });
+
+    // Permissions, each function only what it uses.
+    this.stateTable.grantWriteData(ingest);
+    this.stateTable.grantReadWriteData(planner);
+    this.stateTable.grantReadWriteData(closeWorker);
+    this.stateTable.grantReadData(query);
+    this.closeQueue.grantSendMessages(planner);
+    if (this.resultsTable !== undefined) {
+      this.resultsTable.grantWriteData(closeWorker);
+      this.resultsTable.grantReadData(query);
+    }
+    if (timestreamDatabase !== undefined) {
+      const tableArns = timestreamTables.map((t) => t.attrArn);
+      closeWorker.addToRolePolicy(
+        new PolicyStatement({ actions: ['timestream:WriteRecords'], resources: tableArns }),
+      );
+      query.addToRolePolicy(new PolicyStatement({ actions: ['timestream:Select'], resources: tableArns }));
+      // Endpoint discovery has no resource: the API only accepts "*" (Timestream IAM reference).
+      for (const fn of [closeWorker, query]) {
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),
+        );
+      }
+    }
+
+    // HTTP API.
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.api = new HttpApi(this, 'Api', { description: 'windrow: OTLP/HTTP metrics in, windows out' });
+    const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', ingest);
+    const queryIntegration = new HttpLambdaIntegration('QueryIntegration', query);
+    this.api.addRoutes({ path: '/v1/metrics', methods: [HttpMethod.POST], integration: ingestIntegration });
+    this.api.addRoutes({ path: '/v1/points', methods: [HttpMethod.POST], integration: ingestIntegration });
+    for (const path of ['/v1/metrics', '/v1/query', '/', '/dashboard.js']) {
+      this.api.addRoutes({ path, methods: [HttpMethod.GET], integration: queryIntegration });
+    }
+    const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        time: '$context.requestTime',
+        method: '$context.httpMethod',
+        path: '$context.path',
+        status: '$context.status',
+        length: '$context.responseLength',
+        latencyMs: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+      }),
+    };
+    // A ceiling against runaway senders; per-tenant limits arrive with the security issue.
+    stage.defaultRouteSettings = { throttlingRateLimit: 500, throttlingBurstLimit: 1000 };
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.apiEndpoint,
+      description: 'OTLP/HTTP: <ApiUrl>/v1/metrics',
     });
     new CfnOutput(this, 'WindowStateTableName', { value: this.stateTable.tableName });
+    if (this.resultsTable !== undefined)
+      new CfnOutput(this, 'ResultsTableName', { value: this.resultsTable.tableName });
+    if (timestreamDatabase !== undefined) {
+      new CfnOutput(this, 'TimestreamDatabase', { value: timestreamDatabase.ref });
+      new CfnOutput(this, 'TimestreamTables', {
+        value: timestreamTables.map((t) => t.tableName ?? '').join(','),
+      });
+    }
+    new CfnOutput(this, 'CloseQueueUrl', { value: this.closeQueue.queueUrl });
+    new CfnOutput(this, 'CloseDeadLettersAlarmName', { value: deadLetterAlarm.alarmName });
+
+    const scheduleRoles = this.node
+      .findAll()
+      .filter((c) => c.node.path.includes('SchedulerRoleForTarget') && c.node.id === 'DefaultPolicy');
+    acknowledgeFindings({
+      routes: this.api.node
+        .findAll()
+        .filter((c) => c.node.id === 'Resource' && c.node.scope?.node.id.includes('--')),
+      functions: [ingest, query, planner, closeWorker],
+      describeEndpointsPolicies:
+        timestreamDatabase === undefined
+          ? []
+          : [closeWorker, query]
+              .map((fn) => fn.role?.node.tryFindChild('DefaultPolicy'))
+              .filter((c) => c !== undefined),
+      schedulerPolicies: scheduleRoles,
+      plannerArnToken: this.getLogicalId(planner.node.defaultChild as CfnElement),
+      timestream: timestreamDatabase === undefined ? [] : [timestreamDatabase, ...timestreamTables],
+    });
   }
 }
