@@ -1,19 +1,82 @@
+/**
+ * The CDK app, checked on its CloudFormation template for both sinks: every resource the
+ * infrastructure issue lists, the routes, the schedule, TTL, the dead-letter wiring, runtimes,
+ * per-function permissions with no wildcard action, and cdk-nag AwsSolutions with no finding left
+ * unacknowledged. Bundling is skipped here (the real `cdk synth`, bundles included, runs in
+ * synth.test.ts).
+ */
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '#core/config/config.js';
-import { WindrowStack } from '../../infra/stack.js';
+import { parseConfig, type WindrowConfig } from '#core/config/config.js';
+import { CLOSE_MAX_RECEIVES, WindrowStack } from '../../infra/stack.js';
 
-function synth() {
-  const app = new App();
-  const stack = new WindrowStack(app, 'Test', { config: parseConfig({}) });
-  return { app, stack, template: Template.fromStack(stack) };
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+function synth(input: Record<string, unknown> = {}) {
+  const config = parseConfig(input);
+  const app = new App({ context: NO_BUNDLING });
+  const stack = new WindrowStack(app, 'Test', { config });
+  return { app, stack, config, template: Template.fromStack(stack) };
 }
 
-describe('Class: WindrowStack', () => {
-  it('creates the window-state table with PK/SK, TTL, on-demand billing and PITR', () => {
-    const { template } = synth();
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+function resources(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+function functionsByName(template: Template) {
+  const out: Record<string, { id: string; props: Record<string, unknown> }> = {};
+  for (const [id, r] of Object.entries(resources(template, 'AWS::Lambda::Function'))) {
+    const description = String(r.Properties.Description ?? '');
+    const name = ['ingest', 'query', 'planner', 'close'].find((n) =>
+      description.includes(
+        n === 'ingest'
+          ? 'POST /v1/metrics'
+          : n === 'query'
+            ? 'GET /v1/query'
+            : n === 'planner'
+              ? 'enqueue'
+              : 'close windows',
+      ),
+    );
+    if (name !== undefined) out[name] = { id, props: r.Properties };
+  }
+  return out;
+}
+
+describe.each([
+  ['timestream', {}],
+  ['dynamodb', { sink: 'dynamodb' }],
+] as const)('WindrowStack with sink=%s', (sink, input) => {
+  const { template, config } = synth({
+    ...input,
+    sliding: [{ size: '5m', slide: '1m' }],
+    sessions: [{ match: 'checkout.*', gap: '5m' }],
+  });
+
+  it('has four functions on nodejs22.x, arm64, with the validated configuration in WINDROW_CONFIG', () => {
+    const fns = functionsByName(template);
+    expect(Object.keys(fns).sort()).toEqual(['close', 'ingest', 'planner', 'query']);
+    for (const { props } of Object.values(fns)) {
+      expect(props.Runtime).toBe('nodejs22.x');
+      expect(props.Architectures).toEqual(['arm64']);
+      const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      const roundTrip: WindrowConfig = parseConfig(JSON.parse(String(env.WINDROW_CONFIG)));
+      expect(roundTrip).toEqual(config);
+      expect(env.WINDROW_STATE_TABLE).toBeDefined();
+      if (sink === 'dynamodb') expect(env.WINDROW_RESULTS_TABLE).toBeDefined();
+      else expect(env.WINDROW_TIMESTREAM_DATABASE).toBeDefined();
+    }
+    for (const group of Object.values(resources(template, 'AWS::Logs::LogGroup'))) {
+      expect(group.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('creates the window-state table: PK/SK, TTL on ttl, on-demand, PITR', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [
         { AttributeName: 'PK', KeyType: 'HASH' },
@@ -25,11 +88,143 @@ describe('Class: WindrowStack', () => {
         Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
       ]),
     });
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', sink === 'dynamodb' ? 2 : 1);
+  });
+
+  it('wires the HTTP API routes to the ingest and query functions', () => {
+    const routes = Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties.RouteKey,
+    );
+    expect(routes.sort()).toEqual(
+      [
+        'GET /',
+        'GET /dashboard.js',
+        'GET /v1/metrics',
+        'GET /v1/query',
+        'POST /v1/metrics',
+        'POST /v1/points',
+      ].sort(),
+    );
+    const fns = functionsByName(template);
+    const integrations = Object.values(resources(template, 'AWS::ApiGatewayV2::Integration'));
+    const targets = integrations.map((i) => JSON.stringify(i.Properties.IntegrationUri));
+    expect(targets.some((t) => t.includes(fns.ingest?.id ?? '?'))).toBe(true);
+    expect(targets.some((t) => t.includes(fns.query?.id ?? '?'))).toBe(true);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 500 }),
+    });
+  });
+
+  it('runs the planner every minute from EventBridge Scheduler', () => {
+    const fns = functionsByName(template);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [fns.planner?.id, 'Arn'] } }),
+    });
+  });
+
+  it('feeds the close worker from the close queue, with a dead-letter queue and an alarm on it', () => {
+    const fns = functionsByName(template);
+    const queues = resources(template, 'AWS::SQS::Queue');
+    const close = Object.values(queues).find((q) => q.Properties.RedrivePolicy !== undefined);
+    const dlqId = Object.keys(queues).find((id) => queues[id]?.Properties.RedrivePolicy === undefined);
+    expect(close?.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+      maxReceiveCount: CLOSE_MAX_RECEIVES,
+    });
+    expect(Number(close?.Properties.VisibilityTimeout)).toBeGreaterThan(Number(fns.close?.props.Timeout));
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fns.close?.id },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      Threshold: 1,
+    });
+  });
+
+  it(
+    sink === 'timestream'
+      ? 'creates one Timestream table per tier and window kind, memory store ≥ horizon, magnetic writes on'
+      : 'creates no Timestream resources',
+    () => {
+      const tables = Object.values(resources(template, 'AWS::Timestream::Table'));
+      if (sink === 'dynamodb') {
+        expect(tables).toEqual([]);
+        template.resourceCountIs('AWS::Timestream::Database', 0);
+        return;
+      }
+      expect(tables.map((t) => t.Properties.TableName).sort()).toEqual([
+        'session_5m',
+        'sliding_5m_1m',
+        'tier_1d',
+        'tier_1h',
+        'tier_1m',
+      ]);
+      for (const t of tables) {
+        const retention = t.Properties.RetentionProperties as Record<string, string>;
+        expect(Number(retention.MemoryStoreRetentionPeriodInHours) * 3_600_000).toBeGreaterThanOrEqual(
+          config.correctionHorizonMs,
+        );
+        expect(t.Properties.MagneticStoreWriteProperties).toEqual({ EnableMagneticStoreWrites: true });
+      }
+    },
+  );
+
+  it('grants each function only what it uses, and no policy has a wildcard action', () => {
+    const fns = functionsByName(template);
+    const policies = Object.values(resources(template, 'AWS::IAM::Policy'));
+    const actionsOf = (fnId: string | undefined): string[] => {
+      const fn = Object.entries(resources(template, 'AWS::Lambda::Function')).find(
+        ([id]) => id === fnId,
+      )?.[1];
+      const roleId = (fn?.Properties.Role as { 'Fn::GetAtt': string[] } | undefined)?.['Fn::GetAtt'][0];
+      return policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(String(roleId)))
+        .flatMap(
+          (p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
+        )
+        .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    };
+    for (const p of policies) {
+      for (const s of (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] })
+        .Statement) {
+        for (const a of Array.isArray(s.Action) ? s.Action : [s.Action])
+          expect(a, JSON.stringify(s)).not.toContain('*');
+      }
+    }
+    for (const r of Object.values(resources(template, 'AWS::IAM::Role'))) {
+      expect(r.Properties.ManagedPolicyArns ?? []).toEqual([]);
+    }
+    const ingest = actionsOf(fns.ingest?.id);
+    expect(ingest).toContain('dynamodb:BatchWriteItem');
+    expect(ingest.filter((a) => /Query|GetItem|Scan|sqs|timestream/.test(a))).toEqual([]);
+    const query = actionsOf(fns.query?.id);
+    expect(query).toContain('dynamodb:Query');
+    expect(
+      query.filter((a) => /PutItem|BatchWriteItem|DeleteItem|UpdateItem|WriteRecords|sqs/.test(a)),
+    ).toEqual([]);
+    const planner = actionsOf(fns.planner?.id);
+    expect(planner).toContain('sqs:SendMessage');
+    expect(planner.filter((a) => /timestream/.test(a))).toEqual([]);
+    const close = actionsOf(fns.close?.id);
+    expect(close).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    expect(close.includes('timestream:WriteRecords')).toBe(sink === 'timestream');
+    expect(query.includes('timestream:Select')).toBe(sink === 'timestream');
+  });
+
+  it('outputs the API URL and the table names', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'WindowStateTableName', 'CloseQueueUrl']));
+    expect(outputs.includes('ResultsTableName')).toBe(sink === 'dynamodb');
+    expect(outputs.includes('TimestreamDatabase')).toBe(sink === 'timestream');
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
-    const app = new App();
-    new WindrowStack(app, 'Nag', { config: parseConfig({}) });
+    const app = new App({ context: NO_BUNDLING });
+    new WindrowStack(app, 'Nag', { config: parseConfig(input) });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
   });
