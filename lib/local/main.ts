@@ -23,6 +23,8 @@ async function main(argv: string[]): Promise<void> {
     port: options.port,
     dataDir: options.dataDir,
     tickMs: options.tickMs,
+    auth: options.auth,
+    dynamoPort: options.dynamoPort,
     log: (line) => console.log(line),
   });
   const url = stack.url;
@@ -35,7 +37,11 @@ async function main(argv: string[]): Promise<void> {
   point an OpenTelemetry SDK at it:
     OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=${url}/v1/metrics OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/protobuf
 
-  auth: OFF — every request is tenant "default" (API keys arrive with the security issue)
+  ${
+    options.auth
+      ? `auth: ON — send Authorization: Bearer <key>; create one: npm run keys -- create --tenant NAME`
+      : `auth: OFF — ANYONE who can reach ${url} writes and reads as tenant "default" (npm start -- --auth to require API keys)`
+  }
   configuration: ${JSON.stringify(describeConfig(options.config))}
   planner and close worker every ${options.tickMs / 1000}s; results in the DynamoDB table windrow-results
   status per tick: points in | windows closed per tier | close lag | corrections | queued | dead letters

@@ -18,6 +18,10 @@ export interface LocalOptions {
   readonly config: WindrowConfig;
   /** Also run demo traffic (the real OpenTelemetry SDK) against the stack. */
   readonly demo: boolean;
+  /** Require API keys (`npm run keys -- create --tenant NAME`). */
+  readonly auth: boolean;
+  /** dynalite's port, where `npm run keys` finds the local table (default 4319). */
+  readonly dynamoPort: number;
 }
 
 export const LOCAL_USAGE = `usage: npm start -- [options]
@@ -31,7 +35,9 @@ export const LOCAL_USAGE = `usage: npm start -- [options]
   --shards N         shards per tier
   --tick DUR         how often the scheduled functions run locally (default 5s)
   --sink NAME        dynamodb (default locally) or timestream
-  --demo             also send demo traffic (three services through the OpenTelemetry SDK)`;
+  --demo             also send demo traffic (three services through the OpenTelemetry SDK)
+  --auth             require API keys (Authorization: Bearer <key>; npm run keys -- create --tenant NAME)
+  --dynamo-port N    dynalite's port, for npm run keys (default 4319)`;
 
 /**
  * Parses argv into options. Unknown flags, unknown config keys and bad values throw ConfigError with
@@ -54,6 +60,8 @@ export function parseLocalOptions(argv: readonly string[]): LocalOptions {
         tick: { type: 'string' },
         sink: { type: 'string' },
         demo: { type: 'boolean' },
+        auth: { type: 'boolean' },
+        'dynamo-port': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -85,6 +93,9 @@ export function parseLocalOptions(argv: readonly string[]): LocalOptions {
   if (text('sink') !== undefined) input.sink = text('sink') as 'dynamodb';
   const config = parseConfig(input);
   const port = text('port') === undefined ? 4318 : Number(text('port'));
+  const dynamoPort = text('dynamo-port') === undefined ? 4319 : Number(text('dynamo-port'));
+  if (!Number.isInteger(dynamoPort) || dynamoPort < 0 || dynamoPort > 65535)
+    throw new ConfigError(`--dynamo-port: "${text('dynamo-port')}" is not a port`);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`--port: "${text('port')}" is not a port`);
   return {
@@ -94,5 +105,7 @@ export function parseLocalOptions(argv: readonly string[]): LocalOptions {
     tickMs: parseDuration(text('tick') ?? '5s', '--tick'),
     config,
     demo: values.demo === true,
+    auth: values.auth === true,
+    dynamoPort,
   };
 }

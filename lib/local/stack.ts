@@ -8,12 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { composeIngest } from '../../functions/ingest/compose.js';
 import { createIngestHandler } from '../../functions/ingest/create-handler.js';
 import { createQueryHandler, type DashboardAssets } from '../../functions/query/create-handler.js';
+import { DynamoApiKeyStore } from '../adapters/dynamodb/api-keys.js';
 import { DynamoCloseStore } from '../adapters/dynamodb/close-store.js';
 import { DynamoMetricCatalog } from '../adapters/dynamodb/metric-index.js';
 import { DynamoResultsReader } from '../adapters/dynamodb/results-reader.js';
 import { DynamoSeriesCatalog } from '../adapters/dynamodb/series-catalog.js';
 import { createResultsTable, createWindowStateTable } from '../adapters/dynamodb/table.js';
 import { DynamoWindowStore } from '../adapters/dynamodb/window-store.js';
+import { createAuthorizer } from '../app/auth/authorize.js';
 import type { Clock } from '../app/ports.js';
 import { systemClock } from '../app/ports.js';
 import type { WindrowConfig } from '../core/config/config.js';
@@ -26,6 +28,8 @@ import { type Dynalite, startDynalite } from './dynalite.js';
 
 export const STATE_TABLE = 'windrow-state';
 export const RESULTS_TABLE = 'windrow-results';
+/** Served without a key (the dashboard page and script; its API calls carry the key). */
+const PUBLIC_PATHS = new Set(['/', '/index.html', '/dashboard.js']);
 
 export interface LocalStackOptions {
   readonly config: WindrowConfig;
@@ -33,6 +37,10 @@ export interface LocalStackOptions {
   /** 0 picks a free port. */
   readonly port?: number;
   readonly dataDir?: string;
+  /** dynalite's port (0 or unset: a free one); `npm start` uses 4319 so `npm run keys` finds it. */
+  readonly dynamoPort?: number;
+  /** Require API keys (`Authorization: Bearer <key>`) on every route but the dashboard page. */
+  readonly auth?: boolean;
   readonly clock?: Clock;
   /** Silence the handlers' structured logs (tests). */
   readonly quiet?: boolean;
@@ -56,6 +64,8 @@ export interface LocalStack {
   readonly closer: LocalCloser;
   /** Reads what the close worker wrote to the results table. */
   readonly results: DynamoResultsReader;
+  /** API keys (in the state table), for `npm run keys` and tests. */
+  readonly keys: DynamoApiKeyStore;
   stop(): Promise<void>;
 }
 
@@ -64,7 +74,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   }
-  const db = await startDynalite({ path: options.dataDir });
+  const db = await startDynalite({
+    path: options.dataDir,
+    ...(options.dynamoPort === undefined ? {} : { port: options.dynamoPort }),
+  });
   if (options.config.sink !== 'dynamodb') {
     await db.stop();
     throw new ConfigError('the local stack writes results to DynamoDB (dynalite): use --sink dynamodb');
@@ -110,6 +123,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     clock,
   });
 
+  const keys = new DynamoApiKeyStore({ client: db.client, tableName: STATE_TABLE });
+  // Locally a revocation takes effect at once (no decision cache).
+  const authorizer = options.auth ? createAuthorizer(keys, clock, 0) : undefined;
+
   const server: Server = createServer((req, res) => {
     void (async () => {
       try {
@@ -125,6 +142,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const event = toApiGatewayEvent(req, body);
         const path = event.rawPath;
         const method = event.requestContext.http.method;
+        if (authorizer !== undefined && !PUBLIC_PATHS.has(path)) {
+          // As API Gateway does with the Lambda authorizer: 401 without a key, 403 with a bad one.
+          const decision = await authorizer.authorize(event.headers.authorization);
+          if (!decision.ok) {
+            writeResult(res, {
+              statusCode: decision.status,
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({
+                message: decision.status === 401 ? 'Unauthorized' : 'Forbidden',
+                reason: decision.reason,
+              }),
+            });
+            return;
+          }
+          (event.requestContext as unknown as { authorizer: unknown }).authorizer = {
+            lambda: { tenant: decision.tenant },
+          };
+        }
         if ((method === 'GET' || method === 'HEAD') && path !== '/v1/points') {
           const result = await queryHandler(
             event,
@@ -170,6 +205,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     store,
     closer,
     results,
+    keys,
     stop() {
       stopped ??= (async () => {
         await closer.stop();
