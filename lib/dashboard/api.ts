@@ -5,6 +5,7 @@
 
 import type { MetricSummary } from '../app/query/ports.js';
 import type { QueryResult } from '../app/query/query.js';
+import { browser } from './dom.js';
 import { type Filter, formatFilter } from './series.js';
 
 /** Attribute filters one query may carry (the server's limit). */
@@ -58,12 +59,37 @@ function splitFilter(text: string): [string, string] {
   return [text.slice(0, eq), text.slice(eq + 1)];
 }
 
-async function getJson<T>(path: string): Promise<T> {
+const KEY_ITEM = 'windrow.apiKey';
+
+/**
+ * The API key for a deployment with auth on: kept for the browser session only (sessionStorage),
+ * asked for once when the API answers 401/403. With auth off no key is ever asked for.
+ */
+function storedKey(): string | undefined {
+  if (typeof globalThis.fetch !== 'function') return undefined;
+  return browser().sessionStorage?.getItem(KEY_ITEM) ?? undefined;
+}
+
+async function getJson<T>(path: string, askedForKey = false): Promise<T> {
   let response: Response;
+  const key = storedKey();
   try {
-    response = await fetch(path, { headers: { accept: 'application/json' } });
+    response = await fetch(path, {
+      headers: {
+        accept: 'application/json',
+        ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+      },
+    });
   } catch (cause) {
     throw new ApiError(`windrow is not reachable (${(cause as Error).message})`, 0);
+  }
+  if ((response.status === 401 || response.status === 403) && !askedForKey) {
+    const win = browser();
+    const entered = win.prompt?.('This windrow needs an API key (npm run keys -- create --tenant NAME):');
+    if (entered !== undefined && entered !== null && entered.trim() !== '') {
+      win.sessionStorage?.setItem(KEY_ITEM, entered.trim());
+      return getJson<T>(path, true);
+    }
   }
   let body: unknown;
   try {

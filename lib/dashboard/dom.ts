@@ -82,6 +82,12 @@ interface DomWindow {
   readonly document: DomDocument;
   readonly location: { readonly hash: string };
   readonly history: { replaceState(data: null, unused: string, url: string): void };
+  readonly sessionStorage?: {
+    getItem(key: string): string | null;
+    setItem(key: string, value: string): void;
+    removeItem(key: string): void;
+  };
+  prompt?(message: string): string | null;
   addEventListener(type: string, listener: Listener): void;
 }
 
