@@ -1,5 +1,6 @@
 import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { type AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -130,6 +131,13 @@ export class WindrowStack extends Stack {
       memorySize: 1024,
       timeout: Duration.seconds(29),
     }).fn;
+    const authorizerFn = new WindrowFunction(this, 'Authorizer', {
+      name: 'authorizer',
+      description: 'windrow: API keys (Bearer) → tenant, for the HTTP API',
+      environment: { WINDROW_STATE_TABLE: this.stateTable.tableName },
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+    }).fn;
     const planner = new WindrowFunction(this, 'Planner', {
       name: 'planner',
       description: 'windrow: every minute, enqueue the close jobs that are due',
@@ -187,6 +195,7 @@ export class WindrowStack extends Stack {
     this.stateTable.grantReadWriteData(planner);
     this.stateTable.grantReadWriteData(closeWorker);
     this.stateTable.grantReadData(query);
+    this.stateTable.grant(authorizerFn, 'dynamodb:GetItem');
     this.closeQueue.grantSendMessages(planner);
     if (this.resultsTable !== undefined) {
       this.resultsTable.grantWriteData(closeWorker);
@@ -214,11 +223,32 @@ export class WindrowStack extends Stack {
     this.api = new HttpApi(this, 'Api', { description: 'windrow: OTLP/HTTP metrics in, windows out' });
     const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', ingest);
     const queryIntegration = new HttpLambdaIntegration('QueryIntegration', query);
-    this.api.addRoutes({ path: '/v1/metrics', methods: [HttpMethod.POST], integration: ingestIntegration });
-    this.api.addRoutes({ path: '/v1/points', methods: [HttpMethod.POST], integration: ingestIntegration });
-    for (const path of ['/v1/metrics', '/v1/query', '/', '/dashboard.js']) {
-      this.api.addRoutes({ path, methods: [HttpMethod.GET], integration: queryIntegration });
+    // API keys as `Authorization: Bearer <key>`: API Gateway answers 401 without the header, 403 when
+    // the authorizer refuses, and caches each decision for 5 minutes per header value.
+    const authorizer = new HttpLambdaAuthorizer('ApiKeys', authorizerFn, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    this.api.addRoutes({
+      path: '/v1/metrics',
+      methods: [HttpMethod.POST],
+      integration: ingestIntegration,
+      authorizer,
+    });
+    this.api.addRoutes({
+      path: '/v1/points',
+      methods: [HttpMethod.POST],
+      integration: ingestIntegration,
+      authorizer,
+    });
+    for (const path of ['/v1/metrics', '/v1/query']) {
+      this.api.addRoutes({ path, methods: [HttpMethod.GET], integration: queryIntegration, authorizer });
     }
+    // The dashboard's page and script carry no data; its API calls send the key.
+    const publicRoutes = ['/', '/dashboard.js'].flatMap((path) =>
+      this.api.addRoutes({ path, methods: [HttpMethod.GET], integration: queryIntegration }),
+    );
     const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
@@ -234,7 +264,7 @@ export class WindrowStack extends Stack {
         integrationError: '$context.integrationErrorMessage',
       }),
     };
-    // A ceiling against runaway senders; per-tenant limits arrive with the security issue.
+    // A ceiling against runaway senders (per-tenant series limits are enforced by ingest).
     stage.defaultRouteSettings = { throttlingRateLimit: 500, throttlingBurstLimit: 1000 };
 
     new CfnOutput(this, 'ApiUrl', {
@@ -257,10 +287,8 @@ export class WindrowStack extends Stack {
       .findAll()
       .filter((c) => c.node.path.includes('SchedulerRoleForTarget') && c.node.id === 'DefaultPolicy');
     acknowledgeFindings({
-      routes: this.api.node
-        .findAll()
-        .filter((c) => c.node.id === 'Resource' && c.node.scope?.node.id.includes('--')),
-      functions: [ingest, query, planner, closeWorker],
+      publicRoutes: publicRoutes.map((r) => r.node.defaultChild).filter((c) => c !== undefined),
+      functions: [ingest, query, planner, closeWorker, authorizerFn],
       describeEndpointsPolicies:
         timestreamDatabase === undefined
           ? []

@@ -31,17 +31,14 @@ function functionsByName(template: Template) {
   const out: Record<string, { id: string; props: Record<string, unknown> }> = {};
   for (const [id, r] of Object.entries(resources(template, 'AWS::Lambda::Function'))) {
     const description = String(r.Properties.Description ?? '');
-    const name = ['ingest', 'query', 'planner', 'close'].find((n) =>
-      description.includes(
-        n === 'ingest'
-          ? 'POST /v1/metrics'
-          : n === 'query'
-            ? 'GET /v1/query'
-            : n === 'planner'
-              ? 'enqueue'
-              : 'close windows',
-      ),
-    );
+    const marks: Record<string, string> = {
+      ingest: 'POST /v1/metrics',
+      query: 'GET /v1/query',
+      planner: 'enqueue',
+      close: 'close windows',
+      authorizer: 'API keys',
+    };
+    const name = Object.keys(marks).find((n) => description.includes(marks[n] ?? '?'));
     if (name !== undefined) out[name] = { id, props: r.Properties };
   }
   return out;
@@ -57,10 +54,11 @@ describe.each([
     sessions: [{ match: 'checkout.*', gap: '5m' }],
   });
 
-  it('has four functions on nodejs22.x, arm64, with the validated configuration in WINDROW_CONFIG', () => {
+  it('has five functions on nodejs22.x, arm64, with the validated configuration in WINDROW_CONFIG', () => {
     const fns = functionsByName(template);
-    expect(Object.keys(fns).sort()).toEqual(['close', 'ingest', 'planner', 'query']);
-    for (const { props } of Object.values(fns)) {
+    expect(Object.keys(fns).sort()).toEqual(['authorizer', 'close', 'ingest', 'planner', 'query']);
+    for (const [name, { props }] of Object.entries(fns)) {
+      if (name === 'authorizer') continue; // reads only WINDROW_STATE_TABLE
       expect(props.Runtime).toBe('nodejs22.x');
       expect(props.Architectures).toEqual(['arm64']);
       const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
@@ -110,6 +108,26 @@ describe.each([
     const targets = integrations.map((i) => JSON.stringify(i.Properties.IntegrationUri));
     expect(targets.some((t) => t.includes(fns.ingest?.id ?? '?'))).toBe(true);
     expect(targets.some((t) => t.includes(fns.query?.id ?? '?'))).toBe(true);
+    // Every data route behind the API-key authorizer; only the dashboard page and script are open.
+    const authorizers = Object.entries(resources(template, 'AWS::ApiGatewayV2::Authorizer'));
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizerResource] = authorizers[0] ?? [
+      '',
+      { Type: '', Properties: {} as Record<string, unknown> },
+    ];
+    expect(authorizerResource.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 300,
+      AuthorizerPayloadFormatVersion: '2.0',
+    });
+    expect(JSON.stringify(authorizerResource.Properties.AuthorizerUri)).toContain(fns.authorizer?.id ?? '?');
+    for (const r of Object.values(resources(template, 'AWS::ApiGatewayV2::Route'))) {
+      const open = r.Properties.RouteKey === 'GET /' || r.Properties.RouteKey === 'GET /dashboard.js';
+      expect(r.Properties.AuthorizationType, String(r.Properties.RouteKey)).toBe(open ? 'NONE' : 'CUSTOM');
+      if (!open) expect(r.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+    }
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
       DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 500 }),
@@ -206,6 +224,9 @@ describe.each([
     expect(
       query.filter((a) => /PutItem|BatchWriteItem|DeleteItem|UpdateItem|WriteRecords|sqs/.test(a)),
     ).toEqual([]);
+    expect(actionsOf(fns.authorizer?.id).filter((a) => a.startsWith('dynamodb:'))).toEqual([
+      'dynamodb:GetItem',
+    ]);
     const planner = actionsOf(fns.planner?.id);
     expect(planner).toContain('sqs:SendMessage');
     expect(planner.filter((a) => /timestream/.test(a))).toEqual([]);

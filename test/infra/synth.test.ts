@@ -55,7 +55,7 @@ describe('npx cdk synth', () => {
         asset: (r.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, ''),
         env: (r.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
       }));
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const fn of functions) {
       const env: Record<string, string> = {
         ...offlineEnv(),
