@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface WindrowFunctionProps {
   /** `functions/<name>/handler.ts` */
-  readonly name: 'ingest' | 'planner' | 'close-worker' | 'query';
+  readonly name: 'ingest' | 'planner' | 'close-worker' | 'query' | 'authorizer';
   readonly description: string;
   readonly environment: Record<string, string>;
   readonly memorySize?: number;
