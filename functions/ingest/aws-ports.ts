@@ -4,6 +4,7 @@
  * chains; the SDK also honours `AWS_ENDPOINT_URL_DYNAMODB` (tests point it at dynalite).
  */
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
+import { DynamoSeriesBudget } from '../../lib/adapters/dynamodb/series-budget.js';
 import { DynamoSeriesCatalog } from '../../lib/adapters/dynamodb/series-catalog.js';
 import { DynamoWindowStore } from '../../lib/adapters/dynamodb/window-store.js';
 import type { IngestEnvironment, IngestPorts } from './compose.js';
@@ -22,5 +23,6 @@ export function awsIngestPorts(environment: IngestEnvironment): IngestPorts {
   return {
     store: new DynamoWindowStore({ client, tableName }),
     catalog: new DynamoSeriesCatalog({ client, tableName }),
+    budget: new DynamoSeriesBudget({ client, tableName }),
   };
 }

@@ -5,7 +5,13 @@
 
 import type { IngestFn } from '../../lib/app/edge/ingest-edge.js';
 import { ingest } from '../../lib/app/ingest.js';
-import { type Clock, type SeriesCatalog, systemClock, type WindowStore } from '../../lib/app/ports.js';
+import {
+  type Clock,
+  type SeriesBudget,
+  type SeriesCatalog,
+  systemClock,
+  type WindowStore,
+} from '../../lib/app/ports.js';
 import type { WindrowConfig } from '../../lib/core/config/config.js';
 import { SeriesIdCache } from '../../lib/core/series/id.js';
 import { configFromEnv, type Environment, requireEnv } from '../shared/environment.js';
@@ -22,6 +28,8 @@ export interface IngestEnvironment {
 export interface IngestPorts {
   readonly store: WindowStore;
   readonly catalog: SeriesCatalog;
+  /** The cardinality guard's counter (`limits.maxNewSeriesPerWindow`). */
+  readonly budget?: SeriesBudget;
 }
 
 /**
@@ -48,6 +56,7 @@ export function composeIngest(
   const deps = {
     store: ports.store,
     catalog: ports.catalog,
+    ...(ports.budget === undefined ? {} : { budget: ports.budget }),
     clock,
     config,
     ids: new SeriesIdCache(config.shards),

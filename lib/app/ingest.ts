@@ -6,12 +6,27 @@ import { decodeOtlpJson } from '../core/otlp/decode-json.js';
 import { decodeOtlpProtobuf } from '../core/otlp/decode-protobuf.js';
 import type { PointSink } from '../core/otlp/normalize.js';
 import { decodeSimplePoints } from '../core/otlp/simple-points.js';
-import { DEFAULT_NORMALIZE_LIMITS, type DecodeResult, type NormalizeOptions } from '../core/point.js';
+import {
+  DEFAULT_NORMALIZE_LIMITS,
+  type DecodeResult,
+  type NormalizeOptions,
+  RejectReason,
+  reject,
+} from '../core/point.js';
 import { packStatesChunked } from '../core/preaggregate/partial-codec.js';
 import { PreAggregator, type SeriesWindowState } from '../core/preaggregate/preaggregate.js';
 import type { SeriesIdCache } from '../core/series/id.js';
+import { windowStart } from '../core/window/window.js';
 import type { IngestFormat, IngestRequest, IngestResult } from './ingest-types.js';
-import type { Clock, CorrectionMark, PartialWrite, SeriesCatalog, SeriesMeta, WindowStore } from './ports.js';
+import type {
+  Clock,
+  CorrectionMark,
+  PartialWrite,
+  SeriesBudget,
+  SeriesCatalog,
+  SeriesMeta,
+  WindowStore,
+} from './ports.js';
 
 export type { IngestFormat, IngestRequest, IngestResult } from './ingest-types.js';
 
@@ -22,6 +37,8 @@ export interface IngestDeps {
   readonly config: WindrowConfig;
   /** Warm across requests (module scope in a Lambda). */
   readonly ids: SeriesIdCache;
+  /** The cardinality guard (limits.maxNewSeriesPerWindow); none: no guard. */
+  readonly budget?: SeriesBudget;
 }
 
 /** DynamoDB items are limited to 400 KB; keys and attribute names need a little of that. */
@@ -88,9 +105,57 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     Math.ceil(
       (windowStartMs + tier.sizeMs + config.correctionHorizonMs + PARTIAL_RETENTION_AFTER_HORIZON_MS) / 1000,
     );
-  const writes: PartialWrite[] = [];
   const series = new Map<string, SeriesMeta>();
   for (const group of groups.values()) {
+    for (const entry of group.series.values()) {
+      if (!series.has(entry.seriesId)) series.set(entry.seriesId, seriesMeta(entry));
+    }
+  }
+
+  // The cardinality guard: series new to the catalog count against the tenant's budget of new
+  // series per first-tier window; past it, the newest ids are refused (deterministic) and taken back
+  // out of the catalog, and their points are rejected in the partial success.
+  let created: readonly SeriesMeta[] | undefined;
+  let refusedPoints = 0;
+  if (deps.budget !== undefined) {
+    created = await deps.catalog.ensure([...series.values()]);
+    if (created.length > 0) {
+      const windowStartMs = windowStart(nowMs, tier);
+      const granted = await deps.budget.reserve(
+        request.tenant,
+        windowStartMs,
+        created.length,
+        config.limits.maxNewSeriesPerWindow,
+        Math.ceil((windowStartMs + tier.sizeMs + config.correctionHorizonMs) / 1000),
+      );
+      if (granted < created.length) {
+        const byId = [...created].sort((a, b) => (a.seriesId < b.seriesId ? -1 : 1));
+        const refused = byId.slice(granted);
+        await deps.catalog.forget(refused);
+        const refusedIds = new Set(refused.map((m) => m.seriesId));
+        for (const group of groups.values()) {
+          for (const id of refusedIds) {
+            const entry = group.series.get(id);
+            if (entry === undefined) continue;
+            refusedPoints += entry.points;
+            group.series.delete(id);
+          }
+        }
+        for (const id of refusedIds) series.delete(id);
+        reject(
+          decoded.rejections,
+          RejectReason.seriesLimit,
+          `${refused.length} new series refused: tenant ${request.tenant} may create ${config.limits.maxNewSeriesPerWindow} new series per ${tier.name} window`,
+          refusedPoints,
+        );
+        created = byId.slice(0, granted);
+      }
+    }
+  }
+
+  const writes: PartialWrite[] = [];
+  for (const group of groups.values()) {
+    if (group.series.size === 0) continue;
     const chunks = packStatesChunked(group.series.values(), MAX_PARTIAL_CHUNK_BYTES);
     for (const [chunk, data] of chunks.entries()) {
       writes.push({
@@ -103,14 +168,11 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
         expiresAtSec: expiresAtSec(group.windowStartMs),
       });
     }
-    for (const entry of group.series.values()) {
-      if (!series.has(entry.seriesId)) series.set(entry.seriesId, seriesMeta(entry));
-    }
   }
 
   const [report, newSeries] = await Promise.all([
     deps.store.writePartials(writes),
-    deps.catalog.ensure([...series.values()]),
+    created === undefined ? deps.catalog.ensure([...series.values()]).then((c) => c.length) : created.length,
   ]);
 
   // Post-write lateness check: the write may have landed after a close of its window started.
@@ -118,6 +180,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const marks: CorrectionMark[] = [];
   let latePoints = 0;
   for (const group of groups.values()) {
+    if (group.series.size === 0) continue;
     const closingAtMs = group.windowStartMs + tier.sizeMs + config.allowedLatenessMs - CLOCK_SKEW_MARGIN_MS;
     if (afterMs < closingAtMs) continue;
     marks.push({
@@ -132,7 +195,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const markReport = marks.length > 0 ? await deps.store.markCorrections(marks) : undefined;
 
   return {
-    accepted: decoded.accepted,
+    accepted: decoded.accepted - refusedPoints,
     rejected: decoded.rejections.total,
     rejections: decoded.rejections,
     seriesWindows,

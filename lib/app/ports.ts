@@ -64,6 +64,25 @@ export interface SeriesMeta {
 }
 
 export interface SeriesCatalog {
-  /** Makes sure each series is in the catalog; returns how many were written (not already known). */
-  ensure(series: readonly SeriesMeta[]): Promise<number>;
+  /** Makes sure each series is in the catalog; returns the series it created (not there before). */
+  ensure(series: readonly SeriesMeta[]): Promise<readonly SeriesMeta[]>;
+  /**
+   * Takes series this request just created back out of the catalog (a series refused by the
+   * cardinality guard must still count as new next time).
+   */
+  forget(series: readonly SeriesMeta[]): Promise<void>;
+}
+
+/**
+ * The cardinality guard's counter: new series per tenant per first-tier window (DynamoDB `ADD`).
+ * `reserve` grants up to `count` of `limit` and returns how many it granted.
+ */
+export interface SeriesBudget {
+  reserve(
+    tenant: string,
+    windowStartMs: number,
+    count: number,
+    limit: number,
+    expiresAtSec: number,
+  ): Promise<number>;
 }

@@ -12,6 +12,7 @@ import { DynamoApiKeyStore } from '../adapters/dynamodb/api-keys.js';
 import { DynamoCloseStore } from '../adapters/dynamodb/close-store.js';
 import { DynamoMetricCatalog } from '../adapters/dynamodb/metric-index.js';
 import { DynamoResultsReader } from '../adapters/dynamodb/results-reader.js';
+import { DynamoSeriesBudget } from '../adapters/dynamodb/series-budget.js';
 import { DynamoSeriesCatalog } from '../adapters/dynamodb/series-catalog.js';
 import { createResultsTable, createWindowStateTable } from '../adapters/dynamodb/table.js';
 import { DynamoWindowStore } from '../adapters/dynamodb/window-store.js';
@@ -101,7 +102,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     log: options.log,
     logLevel: options.quiet ? 'SILENT' : 'WARN',
   });
-  const ingest = composeIngest({ tableName: STATE_TABLE, config: options.config }, { store, catalog }, clock);
+  const ingest = composeIngest(
+    { tableName: STATE_TABLE, config: options.config },
+    { store, catalog, budget: new DynamoSeriesBudget({ client: db.client, tableName: STATE_TABLE }) },
+    clock,
+  );
   const ingestHandler = createIngestHandler({
     config: options.config,
     ingest: async (request) => {

@@ -46,16 +46,20 @@ function report(sizes: number[]): WriteReport {
 export class MemorySeriesCatalog implements SeriesCatalog {
   readonly series = new Map<string, SeriesMeta>();
 
-  async ensure(series: readonly SeriesMeta[]): Promise<number> {
-    let written = 0;
+  async ensure(series: readonly SeriesMeta[]): Promise<readonly SeriesMeta[]> {
+    const created: SeriesMeta[] = [];
     for (const s of series) {
       const key = `${s.tenant}#${s.seriesId}`;
       if (!this.series.has(key)) {
         this.series.set(key, s);
-        written++;
+        created.push(s);
       }
     }
-    return written;
+    return created;
+  }
+
+  async forget(series: readonly SeriesMeta[]): Promise<void> {
+    for (const s of series) this.series.delete(`${s.tenant}#${s.seriesId}`);
   }
 }
 

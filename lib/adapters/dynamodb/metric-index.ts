@@ -23,12 +23,13 @@ function indexKey(tenant: string, meta: { name: string; kind: string; unit: stri
   };
 }
 
-/** Records that the catalog met a series of this metric (`created`: the series item was new). */
+/** Records that the catalog met a series of this metric. */
 export async function indexSeries(
   client: DynamoDBClient,
   tableName: string,
   meta: SeriesMeta,
-  created: boolean,
+  /** Series added to the count: 1 for a series the catalog just created, 0 to only (re)write the item, −1 to take one back. */
+  delta: number,
   retry: RetryOptions,
 ): Promise<void> {
   const { name, kind, unit } = meta.metric;
@@ -49,7 +50,7 @@ export async function indexSeries(
             ':name': { S: name },
             ':kind': { S: kind },
             ':unit': { S: unit },
-            ':n': { N: created ? '1' : '0' },
+            ':n': { N: String(delta) },
           },
         }),
       ),

@@ -5,7 +5,7 @@
  * costs a conditional put (1 write unit, also when the series already exists) and an update of the
  * tenant's metric index (see `metric-index.ts`).
  */
-import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { type Clock, type SeriesCatalog, type SeriesMeta, systemClock } from '../../app/ports.js';
 import { seriesKeyOf } from './keys.js';
 import { indexSeries } from './metric-index.js';
@@ -32,7 +32,7 @@ export interface DynamoSeriesCatalogOptions {
  *
  * @example
  * const catalog = new DynamoSeriesCatalog({ client, tableName: 'windrow-state' });
- * const written = await catalog.ensure(seriesOfRequest); // 0 when all were known
+ * const created = await catalog.ensure(seriesOfRequest); // [] when all were known
  */
 export class DynamoSeriesCatalog implements SeriesCatalog {
   private readonly client: DynamoDBClient;
@@ -58,22 +58,45 @@ export class DynamoSeriesCatalog implements SeriesCatalog {
    * Throws `StoreUnavailableError` when the retry budget runs out (series written before that stay
    * cached), `StoreRequestError` for a refused request, unknown errors unchanged.
    */
-  async ensure(series: readonly SeriesMeta[]): Promise<number> {
+  async ensure(series: readonly SeriesMeta[]): Promise<readonly SeriesMeta[]> {
     const unknown = new Map<string, SeriesMeta>();
     for (const meta of series) {
       const cacheKey = `${meta.tenant}#${meta.seriesId}`;
       if (!this.known.has(cacheKey)) unknown.set(cacheKey, meta);
     }
-    if (unknown.size === 0) return 0;
+    if (unknown.size === 0) return [];
 
-    let written = 0;
+    const created: SeriesMeta[] = [];
     await forEachBounded([...unknown], this.concurrency, async ([cacheKey, meta]) => {
-      const created = await this.put(meta);
-      await indexSeries(this.client, this.tableName, meta, created, this.retry);
-      if (created) written++;
+      const isNew = await this.put(meta);
+      await indexSeries(this.client, this.tableName, meta, isNew ? 1 : 0, this.retry);
+      if (isNew) created.push(meta);
       this.remember(cacheKey);
     });
-    return written;
+    return created;
+  }
+
+  /**
+   * Deletes series this catalog just created (refused by the cardinality guard) and lowers their
+   * metrics' series counts, so they are new again next time.
+   */
+  async forget(series: readonly SeriesMeta[]): Promise<void> {
+    await forEachBounded([...series], this.concurrency, async (meta) => {
+      this.known.delete(`${meta.tenant}#${meta.seriesId}`);
+      const key = seriesKeyOf(meta.tenant, meta.seriesId);
+      await withRetry(
+        () =>
+          this.client.send(
+            new DeleteItemCommand({
+              TableName: this.tableName,
+              Key: { [ATTR.pk]: { S: key.pk }, [ATTR.sk]: { S: key.sk } },
+            }),
+          ),
+        `catalog forget ${key.pk}`,
+        this.retry,
+      );
+      await indexSeries(this.client, this.tableName, meta, -1, this.retry);
+    });
   }
 
   /** True when the item was created, false when it already existed. */

@@ -42,6 +42,8 @@ export interface RequestLimits {
   readonly maxAttributes: number;
   readonly maxKeyLength: number;
   readonly maxValueLength: number;
+  /** New series a tenant may create per first-tier window (the cardinality guard). */
+  readonly maxNewSeriesPerWindow: number;
 }
 
 /** The input form: what a JSON file or cdk.json context holds. Every key optional. */
@@ -77,6 +79,7 @@ export const DEFAULT_CONFIG_INPUT = {
     maxAttributes: 128,
     maxKeyLength: 256,
     maxValueLength: 4096,
+    maxNewSeriesPerWindow: 50_000,
   },
 } as const satisfies ConfigInput;
 
@@ -288,5 +291,6 @@ function parseLimits(value: unknown): RequestLimits {
     maxAttributes: get('maxAttributes'),
     maxKeyLength: get('maxKeyLength'),
     maxValueLength: get('maxValueLength'),
+    maxNewSeriesPerWindow: get('maxNewSeriesPerWindow'),
   };
 }

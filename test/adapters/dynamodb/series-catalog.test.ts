@@ -82,7 +82,7 @@ describe('Class: DynamoSeriesCatalog', () => {
       const { catalog: c, log } = catalog();
       const a = series();
       const b = series('globex');
-      expect(await c.ensure([a, b, a])).toBe(2);
+      expect((await c.ensure([a, b, a])).length).toBe(2);
       expect(log.calls).toHaveLength(2);
       const item = await stored(a);
       expect(item).toEqual({
@@ -108,37 +108,37 @@ describe('Class: DynamoSeriesCatalog', () => {
     it('costs nothing for series it knows (warm cache)', async () => {
       const { catalog: c, log } = catalog();
       const known = [series(), series()];
-      expect(await c.ensure(known)).toBe(2);
-      expect(await c.ensure(known)).toBe(0);
-      expect(await c.ensure([])).toBe(0);
+      expect((await c.ensure(known)).length).toBe(2);
+      expect((await c.ensure(known)).length).toBe(0);
+      expect((await c.ensure([])).length).toBe(0);
       expect(log.calls).toHaveLength(2);
     });
 
     it('a cold catalog does not rewrite an existing series: firstSeenMs is kept', async () => {
       const meta = series();
-      expect(await catalog({ startMs: 1_000 }).catalog.ensure([meta])).toBe(1);
+      expect((await catalog({ startMs: 1_000 }).catalog.ensure([meta])).length).toBe(1);
       const before = await stored(meta);
       const { catalog: cold, log } = catalog({ startMs: 9_000 });
-      expect(await cold.ensure([meta])).toBe(0);
+      expect((await cold.ensure([meta])).length).toBe(0);
       expect(log.calls).toHaveLength(1); // one conditional put, refused
       expect(await stored(meta)).toEqual(before);
       expect(before?.firstSeenMs).toEqual({ N: '1000' });
-      expect(await cold.ensure([meta])).toBe(0);
+      expect((await cold.ensure([meta])).length).toBe(0);
       expect(log.calls).toHaveLength(1); // now cached
     });
 
     it('clears a full cache wholesale and stays correct', async () => {
       const { catalog: c, log } = catalog({ cacheSize: 2 });
       const three = [series(), series(), series()];
-      expect(await c.ensure(three)).toBe(3);
-      expect(await c.ensure(three)).toBe(0); // some were forgotten: puts again, none written
+      expect((await c.ensure(three)).length).toBe(3);
+      expect((await c.ensure(three)).length).toBe(0); // some were forgotten: puts again, none written
       expect(log.calls.length).toBeGreaterThan(3);
     });
 
     it('retries throttled puts with backoff', async () => {
       const { catalog: c, log, delays } = catalog({ throttleFirst: 3 });
       const meta = series();
-      expect(await c.ensure([meta])).toBe(1);
+      expect((await c.ensure([meta])).length).toBe(1);
       expect(log.calls).toHaveLength(4);
       expect(delays).toHaveLength(3);
       expect(await stored(meta)).toBeDefined();

@@ -56,7 +56,7 @@ beforeAll(async () => {
   await createWindowStateTable(db.client, TABLE);
   written.push(...Array.from({ length: 250 }, (_, i) => meta(i)));
   const catalog = new DynamoSeriesCatalog({ client: db.client, tableName: TABLE, retry: instantRetry() });
-  expect(await catalog.ensure(written)).toBe(250);
+  expect((await catalog.ensure(written)).length).toBe(250);
 });
 afterEach(() => {
   for (const c of clients.splice(0)) c.destroy();
