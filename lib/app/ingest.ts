@@ -86,6 +86,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     sketchMaxBuckets: 2048,
   };
   const pre = new PreAggregator({ tenant: request.tenant, tier, ids, aggregate, resolveKind: kindForPoint });
+  let sunk = 0;
   const decoded = DECODERS[request.format](
     request.body,
     {
@@ -96,8 +97,20 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
       maxKeyLength: config.limits.maxKeyLength,
       maxValueLength: config.limits.maxValueLength,
     },
-    (point) => pre.add(point),
+    (point) => {
+      if (++sunk > config.limits.maxPointsPerRequest) return;
+      pre.add(point);
+    },
   );
+  const overLimit = Math.max(0, sunk - config.limits.maxPointsPerRequest);
+  if (overLimit > 0) {
+    reject(
+      decoded.rejections,
+      RejectReason.pointLimit,
+      `${overLimit} points past the limit of ${config.limits.maxPointsPerRequest} per request (send smaller batches)`,
+      overLimit,
+    );
+  }
   const { groups, seriesWindows } = pre.result();
 
   const partialId = partialIdOf(request);
@@ -195,7 +208,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const markReport = marks.length > 0 ? await deps.store.markCorrections(marks) : undefined;
 
   return {
-    accepted: decoded.accepted - refusedPoints,
+    accepted: decoded.accepted - overLimit - refusedPoints,
     rejected: decoded.rejections.total,
     rejections: decoded.rejections,
     seriesWindows,

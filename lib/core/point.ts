@@ -131,6 +131,8 @@ export const RejectReason = {
   missingField: 'missing_field',
   invalidField: 'invalid_field',
   attributeLimit: 'attribute_limit',
+  /** Past `limits.maxPointsPerRequest` in one request. */
+  pointLimit: 'point_limit',
   /** The tenant created more new series in this window than `limits.maxNewSeriesPerWindow`. */
   seriesLimit: 'series_limit',
 } as const;

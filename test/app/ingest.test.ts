@@ -194,3 +194,29 @@ describe('Regression: correction-mark TTL from the clock', () => {
     expect(JSON.stringify([...store.marks.entries()])).toBe(first);
   });
 });
+
+describe('Limit: points per request', () => {
+  it('accepts the first maxPointsPerRequest points and rejects the rest with reason point_limit', async () => {
+    const small = parseConfig({
+      tiers: ['1m', '1h', '1d'],
+      allowedLateness: '30s',
+      shards: 4,
+      limits: { maxPointsPerRequest: 5 },
+    });
+    const store = new MemoryWindowStore();
+    const catalog = new MemorySeriesCatalog();
+    const clock = new ManualClock(T + 5_000);
+    const result = await ingest(
+      {
+        tenant: 'default',
+        format: 'points',
+        body: points(Array.from({ length: 8 }, (_, i) => ({ metric: 'cpu', t: T + i, value: i }))),
+      },
+      { store, catalog, clock, config: small, ids: new SeriesIdCache(small.shards) },
+    );
+    expect(result).toMatchObject({ accepted: 5, rejected: 3 });
+    expect(result.rejections.byReason).toEqual({ point_limit: 3 });
+    const states = [...store.partials.values()].flatMap((p) => unpackStates(p.data));
+    expect(states.reduce((a, s) => a + ((s.state as { count?: number }).count ?? 0), 0)).toBe(5);
+  });
+});
