@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { aggregateBench } from './aggregate.js';
 import { addsBench } from './aggregate-adds.js';
+import { bundlesBench } from './bundles.js';
 import { closeBench } from './close.js';
 import { decodeBench } from './decode.js';
 import { ingestLocalBench } from './ingest-local.js';
@@ -27,6 +28,7 @@ const suites: Record<string, () => BenchFigure[] | Promise<BenchFigure[]>> = {
   adds: addsBench,
   ingest: ingestLocalBench,
   close: closeBench,
+  bundles: bundlesBench,
 };
 
 const figures: BenchFigure[] = [];

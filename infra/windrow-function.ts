@@ -10,15 +10,66 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** The functions, each bundled from `functions/<name>/handler.ts`. */
+export const FUNCTION_NAMES = ['ingest', 'planner', 'close-worker', 'query', 'authorizer'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** The handler module a function is bundled from (`functions/<name>/handler.ts`). */
+export function handlerEntry(name: FunctionName): string {
+  return `${ROOT}functions/${name}/handler.ts`;
+}
+
+/**
+ * How every function is bundled: `NodejsFunction`'s `bundling` options. bench/bundles.ts and its
+ * test bundle with the same values through {@link windrowEsbuildOptions}, so the sizes they report
+ * are the deployed ones.
+ */
+export const WINDROW_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  // ESM bundles of CommonJS dependencies still call `require` for Node built-ins.
+  banner:
+    "import { createRequire as __windrowCreateRequire } from 'node:module'; const require = __windrowCreateRequire(import.meta.url);",
+  mainFields: ['module', 'main'],
+  externalModules: [],
+} satisfies BundlingOptions;
+
+/**
+ * The esbuild build options `NodejsFunction` runs for {@link WINDROW_BUNDLING} (its local bundling:
+ * `esbuild --bundle <entry> --platform=node --target=… --format=esm --minify --sourcemap
+ * --sources-content=false --banner:js=… --main-fields=…`, no externals), for building the same
+ * bundle outside CDK.
+ */
+export function windrowEsbuildOptions(name: FunctionName): BuildOptions {
+  const b = WINDROW_BUNDLING;
+  return {
+    entryPoints: [handlerEntry(name)],
+    bundle: true,
+    platform: 'node',
+    format: b.format,
+    target: b.target,
+    minify: b.minify,
+    sourcemap: b.sourceMap,
+    sourcesContent: b.sourcesContent,
+    banner: { js: b.banner },
+    mainFields: [...b.mainFields],
+    external: [...b.externalModules],
+  };
+}
+
 export interface WindrowFunctionProps {
   /** `functions/<name>/handler.ts` */
-  readonly name: 'ingest' | 'planner' | 'close-worker' | 'query' | 'authorizer';
+  readonly name: FunctionName;
   readonly description: string;
   readonly environment: Record<string, string>;
   readonly memorySize?: number;
@@ -49,7 +100,7 @@ export class WindrowFunction extends Construct {
     );
     this.fn = new NodejsFunction(this, 'Function', {
       role,
-      entry: `${ROOT}functions/${props.name}/handler.ts`,
+      entry: handlerEntry(props.name),
       handler: 'handler',
       projectRoot: ROOT,
       depsLockFilePath: `${ROOT}package-lock.json`,
@@ -67,16 +118,9 @@ export class WindrowFunction extends Construct {
         ...props.environment,
       },
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // ESM bundles of CommonJS dependencies still call `require` for Node built-ins.
-        banner:
-          "import { createRequire as __windrowCreateRequire } from 'node:module'; const require = __windrowCreateRequire(import.meta.url);",
-        mainFields: ['module', 'main'],
-        externalModules: [],
+        ...WINDROW_BUNDLING,
+        mainFields: [...WINDROW_BUNDLING.mainFields],
+        externalModules: [...WINDROW_BUNDLING.externalModules],
       },
     });
   }

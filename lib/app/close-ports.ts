@@ -70,8 +70,22 @@ export interface CloseStore {
   /** Correction marks of one tier, oldest window first, at most `limit`. */
   listCorrectionMarks(tier: number, limit: number): Promise<CorrectionMark[]>;
   markCorrections(marks: readonly CorrectionMark[]): Promise<WriteReport>;
-  /** Deletes a correction mark (a re-close deletes its mark before reading, see closeWindow). */
-  clearCorrectionMark(tier: number, windowStartMs: number, shard: number): Promise<void>;
+  /** The causes of a window's correction mark (strongly consistent); undefined when it has none. */
+  readCorrectionMark(
+    tier: number,
+    windowStartMs: number,
+    shard: number,
+  ): Promise<readonly string[] | undefined>;
+  /**
+   * Removes the causes a close saw (read before it read the partials) and deletes the mark if none
+   * is left; without `seen`, deletes the mark outright.
+   */
+  clearCorrectionMark(
+    tier: number,
+    windowStartMs: number,
+    shard: number,
+    seen?: readonly string[],
+  ): Promise<void>;
 }
 
 /** The readable identity of series by `(tenant, seriesId)`, for result records. */

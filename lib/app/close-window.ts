@@ -56,15 +56,16 @@ const MIN_CARRY_MS = 3_600_000;
 /**
  * Closes (or re-closes) one window of one tier in one shard (DESIGN.md §3):
  *
- * 1. delete the window's correction mark (before reading: data that lands after this read writes a
- *    new mark, data before it is read);
+ * 1. read the causes of the window's correction mark (before reading the partials: data that lands
+ *    after this read adds a cause, data before it is read);
  * 2. read the partials `P#…` and merge them per series;
  * 3. finalize, with the previous window's closed state as the cumulative baseline, and write the
  *    results — the tier's, and the sliding windows this pane completes — to the sink with a version
  *    strictly above the last close of this window;
  * 4. write the closed state;
  * 5. write the merged states as the parent window's partial `~<windowStart>` (deleting chunks a
- *    previous close wrote past the new count) and mark the parent for a re-close if it was closed;
+ *    previous close wrote past the new count), mark the parent for a re-close if it was closed, and
+ *    remove the causes seen in step 1 from the window's mark (a mark with causes left stays);
  * 6. move the checkpoint — last.
  * Every step is idempotent: a crash anywhere is repaired by running the job again.
  *
@@ -119,7 +120,9 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
     return skipped('not closed yet: the first close will read the late data');
   }
 
-  await store.clearCorrectionMark(job.tier, start, shard);
+  // The mark's causes as of now, before reading the partials: data written after this read adds a
+  // new cause, so clearing only these at the end never loses it; a close that fails leaves the mark.
+  const seenCauses = await store.readCorrectionMark(job.tier, start, shard);
   await deps.afterStep?.('mark', job);
 
   const aggregate: AggregateOptions = {
@@ -264,7 +267,13 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
     if (job.correction) {
       const parentCheckpoint = (await store.readCheckpoints(parent.level)).get(shard);
       if (parentCheckpoint !== undefined && parentCheckpoint.closedThroughMs >= parentStart) {
-        marks.push({ tier: parent.level, windowStartMs: parentStart, shard, expiresAtSec });
+        marks.push({
+          tier: parent.level,
+          windowStartMs: parentStart,
+          shard,
+          expiresAtSec,
+          cause: `~${start}.${version}`,
+        });
       }
     }
   }
@@ -276,10 +285,12 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
         windowStartMs: end,
         shard,
         expiresAtSec: Math.ceil((end + tier.sizeMs + keepMs) / 1000),
+        cause: `^${start}.${version}`,
       });
     }
   }
   if (marks.length > 0) await store.markCorrections(marks);
+  if (seenCauses !== undefined) await store.clearCorrectionMark(job.tier, start, shard, seenCauses);
   await deps.afterStep?.('parent', job);
 
   if (!job.correction) {

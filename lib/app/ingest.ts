@@ -202,6 +202,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
       shard: group.shard,
       // From the window, not the clock: a retried request rewrites the same mark byte for byte.
       expiresAtSec: expiresAtSec(group.windowStartMs),
+      cause: partialId,
     });
     for (const entry of group.series.values()) latePoints += entry.points;
   }

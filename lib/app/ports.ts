@@ -35,6 +35,13 @@ export interface CorrectionMark {
   readonly windowStartMs: number;
   readonly shard: number;
   readonly expiresAtSec: number;
+  /**
+   * What made the window late (ingest: the request's partialId; a cascade: the child's close). Marks
+   * keep the set of their causes; a re-close removes only the causes it saw when it started, so a
+   * mark that got a new cause meanwhile — or whose re-close failed — stays for the planner. The same
+   * cause twice (a retried request) changes nothing.
+   */
+  readonly cause?: string;
 }
 
 /** What a batch of writes cost, counted at the client the way DynamoDB bills it. */

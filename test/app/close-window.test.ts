@@ -316,3 +316,27 @@ describe('Session windows', () => {
     expect(await run(true)).toEqual(await run(false));
   });
 });
+
+describe('Regression: a re-close that keeps failing must not lose its correction mark', () => {
+  it('leaves the mark while the re-close fails, and the planner re-plans it once the store recovers', async () => {
+    const points = workload(21).filter((p) => p.t < T0 + 15_000);
+    const harness = await runLive(points);
+    const late = { metric: 'latency', t: T0 + 3_210, value: 77_777, attributes: { host: 'h2' } };
+    await harness.send([late]);
+    // Every correction close fails after reading, as in a long outage (its job is dead-lettered).
+    harness.afterStep = (step, job) => {
+      if (job.correction && step === 'read') throw new Error('store down');
+    };
+    for (let i = 0; i < 3; i++) await harness.tick();
+    harness.queue.drain(); // the jobs went to the dead-letter queue
+    expect(harness.store.marks.size).toBe(1);
+    harness.afterStep = undefined;
+    for (let i = 0; i < 4; i++) await harness.tick();
+    expectMatches(harness.sink.of('1s'), oracle([...points, late], tumbling(1_000)));
+    expectMatches(
+      harness.sink.of('1m'),
+      inRange(oracle([...points, late], tumbling(60_000)), T0 + 120_000, 60_000),
+    );
+    expect(harness.store.marks.size).toBe(0);
+  });
+});

@@ -37,6 +37,7 @@ export class MemoryStateStore implements WindowStore, CloseStore {
   readonly closed = new Map<string, ClosedStateRecord>();
   readonly checkpoints = new Map<string, Checkpoint>();
   readonly marks = new Map<string, CorrectionMark>();
+  readonly markCauses = new Map<string, Set<string>>();
   /** Called at the start of every store call with its name; may throw to inject a fault. */
   fault: (call: string) => void = () => {};
 
@@ -53,7 +54,13 @@ export class MemoryStateStore implements WindowStore, CloseStore {
 
   async markCorrections(marks: readonly CorrectionMark[]): Promise<WriteReport> {
     this.fault('markCorrections');
-    for (const m of marks) this.marks.set(`${m.tier}|${pad(m.windowStartMs, 13)}#${pad(m.shard, 4)}`, m);
+    for (const m of marks) {
+      const key = `${m.tier}|${pad(m.windowStartMs, 13)}#${pad(m.shard, 4)}`;
+      this.marks.set(key, m);
+      const causes = this.markCauses.get(key) ?? new Set<string>();
+      causes.add(m.cause ?? 'mark');
+      this.markCauses.set(key, causes);
+    }
     return report(marks.map(() => 40));
   }
 
@@ -120,9 +127,31 @@ export class MemoryStateStore implements WindowStore, CloseStore {
       .map(([, m]) => m);
   }
 
-  async clearCorrectionMark(tier: number, start: number, shard: number): Promise<void> {
+  async readCorrectionMark(
+    tier: number,
+    start: number,
+    shard: number,
+  ): Promise<readonly string[] | undefined> {
+    this.fault('readCorrectionMark');
+    const causes = this.markCauses.get(`${tier}|${pad(start, 13)}#${pad(shard, 4)}`);
+    return causes === undefined ? undefined : [...causes];
+  }
+
+  async clearCorrectionMark(
+    tier: number,
+    start: number,
+    shard: number,
+    seen?: readonly string[],
+  ): Promise<void> {
     this.fault('clearCorrectionMark');
-    this.marks.delete(`${tier}|${pad(start, 13)}#${pad(shard, 4)}`);
+    const key = `${tier}|${pad(start, 13)}#${pad(shard, 4)}`;
+    const causes = this.markCauses.get(key);
+    if (seen !== undefined && causes !== undefined) {
+      for (const c of seen) causes.delete(c);
+      if (causes.size > 0) return;
+    }
+    this.marks.delete(key);
+    this.markCauses.delete(key);
   }
 }
 

@@ -3,7 +3,12 @@
  * deletes, closed states (`closed-states.ts`), checkpoints (`checkpoints.ts`) and correction marks,
  * on the same table and with the same retry budget as ingest's `DynamoWindowStore`.
  */
-import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { Checkpoint, ClosedStateRecord, ClosedStateWrite, CloseStore } from '../../app/close-ports.js';
 import {
   type Clock,
@@ -153,18 +158,82 @@ export class DynamoCloseStore implements CloseStore {
     return this.windows.markCorrections(marks);
   }
 
-  async clearCorrectionMark(tier: number, windowStartMs: number, shard: number): Promise<void> {
+  async readCorrectionMark(
+    tier: number,
+    windowStartMs: number,
+    shard: number,
+  ): Promise<readonly string[] | undefined> {
     const key = correctionMarkKey(tier, windowStartMs, shard);
-    await withRetry(
+    const out = await withRetry(
       () =>
         this.client.send(
-          new DeleteItemCommand({
+          new GetItemCommand({
             TableName: this.tableName,
             Key: { [ATTR.pk]: { S: key.pk }, [ATTR.sk]: { S: key.sk } },
+            ConsistentRead: true,
           }),
         ),
-      `clearCorrectionMark ${key.pk} / ${key.sk}`,
+      `readCorrectionMark ${key.pk} / ${key.sk}`,
       this.retry,
     );
+    if (out.Item === undefined) return undefined;
+    return out.Item.causes?.SS ?? [];
+  }
+
+  async clearCorrectionMark(
+    tier: number,
+    windowStartMs: number,
+    shard: number,
+    seen?: readonly string[],
+  ): Promise<void> {
+    const key = correctionMarkKey(tier, windowStartMs, shard);
+    const Key = { [ATTR.pk]: { S: key.pk }, [ATTR.sk]: { S: key.sk } };
+    const what = `clearCorrectionMark ${key.pk} / ${key.sk}`;
+    const conditionFailed = (error: unknown) =>
+      error instanceof Error && error.name === 'ConditionalCheckFailedException';
+    if (seen !== undefined && seen.length > 0) {
+      try {
+        await withRetry(
+          () =>
+            this.client.send(
+              new UpdateItemCommand({
+                TableName: this.tableName,
+                Key,
+                UpdateExpression: 'DELETE #causes :seen',
+                ConditionExpression: 'attribute_exists(#pk)',
+                ExpressionAttributeNames: { '#causes': 'causes', '#pk': ATTR.pk },
+                ExpressionAttributeValues: { ':seen': { SS: [...seen] } },
+              }),
+            ),
+          what,
+          this.retry,
+        );
+      } catch (error) {
+        if (conditionFailed(error)) return; // already gone
+        throw error;
+      }
+    }
+    try {
+      await withRetry(
+        () =>
+          this.client.send(
+            new DeleteItemCommand({
+              TableName: this.tableName,
+              Key,
+              // Only when no cause is left: a cause added since the close read the mark keeps it.
+              ...(seen === undefined
+                ? {}
+                : {
+                    ConditionExpression: 'attribute_not_exists(#causes)',
+                    ExpressionAttributeNames: { '#causes': 'causes' },
+                  }),
+            }),
+          ),
+        what,
+        this.retry,
+      );
+    } catch (error) {
+      if (!conditionFailed(error)) throw error;
+    }
   }
 }

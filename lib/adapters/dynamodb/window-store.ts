@@ -2,7 +2,12 @@
  * The window-state table as the `WindowStore` port: packed partials and correction marks written
  * with BatchWriteItem (see `batch-writer.ts`), and the partial reads a close job needs.
  */
-import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { StoreRequestError } from '../../app/errors.js';
 import {
   type Clock,
@@ -14,8 +19,9 @@ import {
 } from '../../app/ports.js';
 import { StateCodecError } from '../../core/errors.js';
 import { BatchWriter, type Item } from './batch-writer.js';
+import { itemSize } from './item-size.js';
 import { correctionMarkKey, partialKey, partialPk } from './keys.js';
-import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
+import { forEachBounded, type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';
 
 export interface DynamoWindowStoreOptions {
@@ -76,13 +82,56 @@ export class DynamoWindowStore implements WindowStore {
     return this.writer.putAll(items, 'writePartials');
   }
 
-  /** Items `{PK: D#<tier>, SK: <windowStart>#<shard>, ttl: N}`; duplicates collapse to one write. */
+  /**
+   * Items `{PK: D#<tier>, SK: <windowStart>#<shard>, ttl: N, causes: SS}`: one UpdateItem per mark
+   * adding its cause to the set (marks are rare: only late writes make them). A retried request adds
+   * the same cause again, which changes nothing.
+   */
   async markCorrections(marks: readonly CorrectionMark[]): Promise<WriteReport> {
-    const items = marks.map((m): Item => {
+    const byKey = new Map<string, { key: { pk: string; sk: string }; causes: Set<string>; ttl: number }>();
+    for (const m of marks) {
       const key = correctionMarkKey(m.tier, m.windowStartMs, m.shard);
-      return { [ATTR.pk]: { S: key.pk }, [ATTR.sk]: { S: key.sk }, [ATTR.ttl]: ttlValue(m.expiresAtSec) };
+      const entry = byKey.get(`${key.pk}|${key.sk}`) ?? {
+        key,
+        causes: new Set<string>(),
+        ttl: m.expiresAtSec,
+      };
+      entry.causes.add(m.cause ?? 'mark');
+      entry.ttl = Math.max(entry.ttl, m.expiresAtSec);
+      byKey.set(`${key.pk}|${key.sk}`, entry);
+    }
+    const sizes: number[] = [];
+    await forEachBounded([...byKey.values()], 4, async ({ key, causes, ttl }) => {
+      const causeList = [...causes];
+      await withRetry(
+        () =>
+          this.client.send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: { [ATTR.pk]: { S: key.pk }, [ATTR.sk]: { S: key.sk } },
+              UpdateExpression: 'ADD #causes :causes SET #ttl = :ttl',
+              ExpressionAttributeNames: { '#causes': 'causes', '#ttl': ATTR.ttl },
+              ExpressionAttributeValues: { ':causes': { SS: causeList }, ':ttl': ttlValue(ttl) },
+            }),
+          ),
+        `markCorrections ${key.pk} / ${key.sk}`,
+        this.retry,
+      );
+      sizes.push(
+        itemSize({
+          [ATTR.pk]: { S: key.pk },
+          [ATTR.sk]: { S: key.sk },
+          [ATTR.ttl]: ttlValue(ttl),
+          causes: { SS: causeList },
+        }),
+      );
     });
-    return this.writer.putAll(items, 'markCorrections');
+    return {
+      items: sizes.length,
+      bytes: sizes.reduce((a, b) => a + b, 0),
+      writeUnits: sizes.reduce((a, b) => a + Math.max(1, Math.ceil(b / 1024)), 0),
+      itemSizes: sizes,
+    };
   }
 
   /**

@@ -348,3 +348,30 @@ describe('Class: DynamoCloseStore', () => {
     });
   });
 });
+
+describe('Correction mark causes (regression: a failed re-close must not lose its mark)', () => {
+  it('clears only the causes a close saw; a cause added meanwhile keeps the mark', async () => {
+    const db2 = await startDynalite();
+    try {
+      await createWindowStateTable(db2.client, 'marks');
+      const s = new DynamoCloseStore({ client: db2.client, tableName: 'marks' });
+      const mark = { tier: 0, windowStartMs: 1_700_000_040_000, shard: 1, expiresAtSec: 9_999_999_999 };
+      await s.markCorrections([
+        { ...mark, cause: 'a' },
+        { ...mark, cause: 'b' },
+      ]);
+      const seen = await s.readCorrectionMark(0, mark.windowStartMs, 1);
+      expect([...(seen ?? [])].sort()).toEqual(['a', 'b']);
+      await s.markCorrections([{ ...mark, cause: 'c' }]); // a late write while the close runs
+      await s.clearCorrectionMark(0, mark.windowStartMs, 1, seen);
+      expect(await s.readCorrectionMark(0, mark.windowStartMs, 1)).toEqual(['c']);
+      expect((await s.listCorrectionMarks(0, 10)).length).toBe(1);
+      await s.clearCorrectionMark(0, mark.windowStartMs, 1, ['c']);
+      expect(await s.readCorrectionMark(0, mark.windowStartMs, 1)).toBeUndefined();
+      await s.clearCorrectionMark(0, mark.windowStartMs, 1, ['c']); // gone already: no error
+      expect(await s.listCorrectionMarks(0, 10)).toEqual([]);
+    } finally {
+      await db2.stop();
+    }
+  });
+});

@@ -205,11 +205,11 @@ describe('Class: DynamoWindowStore', () => {
   });
 
   describe('Method: markCorrections', () => {
-    it('writes D#<tier> / <windowStart>#<shard> marks with ttl, duplicates collapsed', async () => {
+    it('writes D#<tier> / <windowStart>#<shard> marks with ttl and the set of causes, duplicates collapsed', async () => {
       const marks = [
-        { tier: 1, windowStartMs: WINDOW + 60_000, shard: 2, expiresAtSec: TTL },
+        { tier: 1, windowStartMs: WINDOW + 60_000, shard: 2, expiresAtSec: TTL, cause: 'req-a' },
         { tier: 1, windowStartMs: WINDOW, shard: 3, expiresAtSec: TTL },
-        { tier: 1, windowStartMs: WINDOW + 60_000, shard: 2, expiresAtSec: TTL },
+        { tier: 1, windowStartMs: WINDOW + 60_000, shard: 2, expiresAtSec: TTL, cause: 'req-a' },
       ];
       const report = await store().markCorrections(marks);
       expect(report).toMatchObject({ items: 2, writeUnits: 2 });
@@ -221,9 +221,29 @@ describe('Class: DynamoWindowStore', () => {
         }),
       );
       expect(out.Items).toEqual([
-        { PK: { S: 'D#1' }, SK: { S: '1700000040000#0003' }, ttl: { N: String(TTL) } },
-        { PK: { S: 'D#1' }, SK: { S: '1700000100000#0002' }, ttl: { N: String(TTL) } },
+        {
+          PK: { S: 'D#1' },
+          SK: { S: '1700000040000#0003' },
+          ttl: { N: String(TTL) },
+          causes: { SS: ['mark'] },
+        },
+        {
+          PK: { S: 'D#1' },
+          SK: { S: '1700000100000#0002' },
+          ttl: { N: String(TTL) },
+          causes: { SS: ['req-a'] },
+        },
       ]);
+      // A retried request adds the same cause: the item does not change.
+      await store().markCorrections([marks[0] as (typeof marks)[0]]);
+      const again = await db.client.send(
+        new QueryCommand({
+          TableName: TABLE,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': { S: 'D#1' } },
+        }),
+      );
+      expect(again.Items).toEqual(out.Items);
     });
   });
 });

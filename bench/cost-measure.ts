@@ -1,0 +1,721 @@
+/**
+ * What windrow's own code does per unit of work, measured by running it: the ingest handler, the
+ * planner handler and the close worker handler (the very handlers the Lambdas run, built the way the
+ * local stack builds them) against the real DynamoDB adapters on dynalite, with the real Timestream
+ * sink writing to a protocol-level fake of the Timestream write endpoint (test/support). Counted at
+ * the SDK clients with a middleware, the way AWS meters:
+ *
+ * - DynamoDB: write units per item written (started KB, `itemSize` — windrow's own size rule), read
+ *   units per Query page / GetItem / BatchGetItem item (started 4 KB, halved when eventually
+ *   consistent), and for storage each item's size + 100 bytes for as long as its `ttl` keeps it;
+ * - Timestream: per WriteRecords call, the records' metered bytes (`recordBytes`, with the call's
+ *   CommonAttributes) in 1 KiB writes, kept in the memory store and the magnetic store as long as
+ *   infra/stack.ts configures;
+ * - logs: every line the handlers write to stdout (Powertools Logger and EMF), and the EMF metrics
+ *   in them (each distinct namespace + name + dimension values is a custom metric);
+ * - time: each handler's wall time, split into time with a store call in flight (I/O, run here
+ *   against dynalite on loopback) and the rest (compute). See `cost.ts` for how both are scaled to
+ *   Lambda.
+ *
+ * The close worker writes every result to both sinks in turn (a tee), each sink's calls and time
+ * counted on their own, so one run measures both.
+ */
+import { gzipSync } from 'node:zlib';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { _Record, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, SQSEvent } from 'aws-lambda';
+import { DynamoApiKeyStore } from '#adapters/dynamodb/api-keys.js';
+import { DynamoCloseStore } from '#adapters/dynamodb/close-store.js';
+import { itemSize } from '#adapters/dynamodb/item-size.js';
+import { DynamoResultsSink, groupByShard } from '#adapters/dynamodb/results-sink.js';
+import { DynamoSeriesBudget } from '#adapters/dynamodb/series-budget.js';
+import { DynamoSeriesCatalog } from '#adapters/dynamodb/series-catalog.js';
+import { DynamoSeriesLookup } from '#adapters/dynamodb/series-lookup.js';
+import { DynamoSessionStore } from '#adapters/dynamodb/session-store.js';
+import { createResultsTable, createWindowStateTable } from '#adapters/dynamodb/table.js';
+import { DynamoWindowStore } from '#adapters/dynamodb/window-store.js';
+import { createTimestreamWriteClient } from '#adapters/timestream/client.js';
+import { mergeCommonAttributes, recordBytes } from '#adapters/timestream/rules.js';
+import { TimestreamSink } from '#adapters/timestream/sink.js';
+import { timestreamTableName } from '#adapters/timestream/table-name.js';
+import { createAuthorizer } from '#app/auth/authorize.js';
+import { createApiKey } from '#app/auth/manage-keys.js';
+import type { CloseJob } from '#app/close-ports.js';
+import type { CloseOutcome } from '#app/close-window.js';
+import { planCloses } from '#app/plan-closes.js';
+import type { ResultRecord, ResultSink, SinkReport } from '#app/results.js';
+import type { WindrowConfig } from '#core/config/config.js';
+import { lambdaContext } from '#local/apigw-bridge.js';
+import { LocalCloseQueue } from '#local/close-queue.js';
+import { startDynalite } from '#local/dynalite.js';
+import { seededRandom } from '#local/random.js';
+import { createAuthorizerHandler } from '../functions/authorizer/create-handler.js';
+import { composeClose } from '../functions/close-worker/compose.js';
+import { createCloseWorkerHandler } from '../functions/close-worker/create-handler.js';
+import { composeIngest } from '../functions/ingest/compose.js';
+import { createIngestHandler } from '../functions/ingest/create-handler.js';
+import { createPlannerHandler } from '../functions/planner/create-handler.js';
+import { FakeTimestream } from '../test/support/fake-timestream.js';
+import {
+  DYNAMO_ITEM_STORAGE_OVERHEAD_BYTES,
+  dynamoReadUnits,
+  dynamoWriteUnits,
+  GIB,
+  SECONDS_PER_MONTH,
+  timestreamWrites,
+} from './cost-model.js';
+import { makeWorkload } from './decode.js';
+
+export type Service = 'dynamodb' | 'timestream';
+
+/** Counters of one slice of work (a request, a planner run, one part of a close job). */
+export class Counters {
+  wallMs = 0;
+  ioMs = 0;
+  /** I/O rounds (time spans with at least one call in flight), by the slowest service in each. */
+  readonly rounds: Record<Service, number> = { dynamodb: 0, timestream: 0 };
+  dynamoWriteUnits = 0;
+  dynamoReadUnits = 0;
+  /** Of `dynamoReadUnits`, those of reading partials (`P#…` partitions): they grow with the child windows a rollup merges. */
+  partialReadUnits = 0;
+  dynamoStorageGbMonths = 0;
+  dynamoCalls = 0;
+  timestreamCalls = 0;
+  timestreamRecords = 0;
+  timestreamBytes = 0;
+  timestreamWrites = 0;
+  timestreamMemoryGbHours = 0;
+  timestreamMagneticGbMonths = 0;
+  logBytes = 0;
+  logLines = 0;
+
+  /** Wall time minus I/O time: what the handler's own code took on this machine. */
+  get computeMs(): number {
+    return Math.max(0, this.wallMs - this.ioMs);
+  }
+}
+
+/** Where the stores' calls and the handlers' output are counted right now. */
+class Meter {
+  current = new Counters();
+  private inFlight = 0;
+  private roundStart = 0;
+  private roundServices = new Set<Service>();
+  private roundOwner: Counters | undefined;
+  readonly metrics = new Set<string>();
+  /** The fields of the last `ingested` log line (accepted, rejected, seriesWindows, …). */
+  lastIngested: Record<string, unknown> | undefined;
+
+  /** Runs `fn` with `counters` current, adding its wall time to them. */
+  async within<T>(counters: Counters, fn: () => Promise<T>): Promise<T> {
+    const previous = this.current;
+    this.current = counters;
+    const started = performance.now();
+    try {
+      return await fn();
+    } finally {
+      counters.wallMs += performance.now() - started;
+      this.current = previous;
+    }
+  }
+
+  callStarted(service: Service): void {
+    if (this.inFlight === 0) {
+      this.roundStart = performance.now();
+      this.roundServices = new Set();
+      this.roundOwner = this.current;
+    }
+    this.inFlight++;
+    this.roundServices.add(service);
+  }
+
+  callEnded(): void {
+    this.inFlight--;
+    if (this.inFlight > 0 || this.roundOwner === undefined) return;
+    this.roundOwner.ioMs += performance.now() - this.roundStart;
+    this.roundOwner.rounds[this.roundServices.has('timestream') ? 'timestream' : 'dynamodb']++;
+    this.roundOwner = undefined;
+  }
+
+  /** One line a handler wrote to stdout. */
+  logLine(line: string): void {
+    this.current.logBytes += Buffer.byteLength(line, 'utf8');
+    this.current.logLines++;
+    if (line.includes('"message":"ingested"'))
+      this.lastIngested = JSON.parse(line) as Record<string, unknown>;
+    if (!line.includes('"_aws"')) return;
+    try {
+      const emf = JSON.parse(line) as {
+        _aws?: {
+          CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+        };
+      } & Record<string, unknown>;
+      for (const directive of emf._aws?.CloudWatchMetrics ?? []) {
+        for (const dimensions of directive.Dimensions.length > 0 ? directive.Dimensions : [[]]) {
+          const values = dimensions.map((d) => `${d}=${String(emf[d])}`).join(',');
+          for (const m of directive.Metrics) this.metrics.add(`${directive.Namespace}/${m.Name}{${values}}`);
+        }
+      }
+    } catch {
+      // not EMF after all
+    }
+  }
+}
+
+type Item = Record<string, AttributeValue>;
+
+/** Stores counted on `meter` (DynamoDB units and storage as DynamoDB bills them). */
+function meterDynamo(client: DynamoDBClient, meter: Meter, nowMs: () => number): void {
+  const stored = (item: Item) => {
+    const ttl = item.ttl?.N;
+    const pk = item.PK?.S ?? '';
+    // Items without ttl (series catalog, checkpoints) are per series or per shard, not per unit of
+    // work; correction marks are deleted by the next close.
+    if (ttl === undefined || pk.startsWith('D#')) return;
+    const seconds = Math.max(0, Number(ttl) - nowMs() / 1000);
+    meter.current.dynamoStorageGbMonths +=
+      ((itemSize(item) + DYNAMO_ITEM_STORAGE_OVERHEAD_BYTES) / GIB) * (seconds / SECONDS_PER_MONTH);
+  };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const counters = meter.current;
+      const input = args.input as Record<string, unknown>;
+      const command = context.commandName ?? '';
+      meter.callStarted('dynamodb');
+      let output: Record<string, unknown>;
+      try {
+        const result = await next(args);
+        output = result.output as unknown as Record<string, unknown>;
+        counters.dynamoCalls++;
+        switch (command) {
+          case 'BatchWriteItemCommand': {
+            const tables = input.RequestItems as Record<
+              string,
+              { PutRequest?: { Item?: Item }; DeleteRequest?: unknown }[]
+            >;
+            for (const requests of Object.values(tables)) {
+              for (const r of requests) {
+                if (r.PutRequest?.Item !== undefined) {
+                  counters.dynamoWriteUnits += dynamoWriteUnits(itemSize(r.PutRequest.Item));
+                  stored(r.PutRequest.Item);
+                } else counters.dynamoWriteUnits += 1;
+              }
+            }
+            break;
+          }
+          case 'PutItemCommand': {
+            const item = input.Item as Item;
+            counters.dynamoWriteUnits += dynamoWriteUnits(itemSize(item));
+            stored(item);
+            break;
+          }
+          case 'UpdateItemCommand':
+          case 'DeleteItemCommand':
+            // Checkpoints and correction marks: well under 1 KB.
+            counters.dynamoWriteUnits += 1;
+            break;
+          case 'QueryCommand':
+          case 'ScanCommand': {
+            const items = (output.Items as Item[] | undefined) ?? [];
+            const bytes = items.reduce((a, i) => a + itemSize(i), 0);
+            const units = dynamoReadUnits(bytes, input.ConsistentRead === true);
+            counters.dynamoReadUnits += units;
+            const pk = (input.ExpressionAttributeValues as Item | undefined)?.[':pk']?.S ?? '';
+            if (pk.startsWith('P#')) counters.partialReadUnits += units;
+            break;
+          }
+          case 'GetItemCommand': {
+            const item = output.Item as Item | undefined;
+            counters.dynamoReadUnits += dynamoReadUnits(
+              item === undefined ? 0 : itemSize(item),
+              input.ConsistentRead === true,
+            );
+            break;
+          }
+          case 'BatchGetItemCommand': {
+            const requested = input.RequestItems as Record<string, { ConsistentRead?: boolean }>;
+            const responses = (output.Responses as Record<string, Item[]> | undefined) ?? {};
+            for (const [table, items] of Object.entries(responses)) {
+              for (const i of items) {
+                counters.dynamoReadUnits += dynamoReadUnits(
+                  itemSize(i),
+                  requested[table]?.ConsistentRead === true,
+                );
+              }
+            }
+            break;
+          }
+        }
+        return result;
+      } finally {
+        meter.callEnded();
+      }
+    },
+    { step: 'initialize', name: 'costMeter', priority: 'high' },
+  );
+}
+
+export interface TimestreamStorage {
+  /** Hours a record stays in the memory store. */
+  readonly memoryHours: number;
+  /** Months a record stays in the magnetic store, by table name. */
+  readonly magneticMonths: (table: string) => number;
+}
+
+function meterTimestream(client: TimestreamWriteClient, meter: Meter, storage: TimestreamStorage): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const counters = meter.current;
+      meter.callStarted('timestream');
+      try {
+        const result = await next(args);
+        if (context.commandName === 'WriteRecordsCommand') {
+          const input = args.input as { TableName: string; Records: _Record[]; CommonAttributes?: _Record };
+          const bytes = input.Records.reduce(
+            (a, r) => a + recordBytes(mergeCommonAttributes(input.CommonAttributes, r)),
+            0,
+          );
+          counters.timestreamCalls++;
+          counters.timestreamRecords += input.Records.length;
+          counters.timestreamBytes += bytes;
+          counters.timestreamWrites += timestreamWrites(bytes);
+          counters.timestreamMemoryGbHours += (bytes / GIB) * storage.memoryHours;
+          counters.timestreamMagneticGbMonths += (bytes / GIB) * storage.magneticMonths(input.TableName);
+        }
+        return result;
+      } finally {
+        meter.callEnded();
+      }
+    },
+    { step: 'initialize', name: 'costMeter', priority: 'high' },
+  );
+}
+
+/** One ingest request as measured. */
+export interface IngestSample {
+  readonly bodyBytes: number;
+  readonly points: number;
+  readonly seriesWindows: number;
+  readonly counters: Counters;
+}
+
+/** One close job: the common part, and each sink's own part. */
+export interface CloseSample {
+  readonly job: CloseJob;
+  readonly tierName: string;
+  readonly status: CloseOutcome['status'];
+  readonly series: number;
+  readonly records: number;
+  readonly common: Counters;
+  readonly sinks: Record<Service, Counters>;
+}
+
+export interface InvocationSample {
+  readonly jobs: number;
+  /** Wall time outside the jobs (middy, Powertools, batch processing) and the invocation's own logs. */
+  readonly overhead: Counters;
+}
+
+export interface PlannerSample {
+  readonly jobs: number;
+  readonly counters: Counters;
+}
+
+export interface ScenarioRun {
+  readonly ingest: IngestSample[];
+  /** The authorizer deciding on the request's API key, before each ingest request (a cache miss). */
+  readonly authorizer: Counters[];
+  readonly closes: CloseSample[];
+  readonly closeInvocations: InvocationSample[];
+  readonly planner: PlannerSample[];
+  /** Distinct EMF metrics (namespace/name{dimension values}) the handlers emitted. */
+  readonly metrics: string[];
+  /** Minutes of data ingested (the hour's other 1m windows were skipped, see `runScenario`). */
+  readonly minutesWithData: number;
+}
+
+export interface ScenarioOptions {
+  readonly config: WindrowConfig;
+  /** Body, content type and encoding of the request sent in minute `minute` (data at `startMs`). */
+  readonly request: (
+    minute: number,
+    startMs: number,
+  ) => { body: Uint8Array; path: string; headers: Record<string, string> };
+  /** Minutes with data (1…60), starting at the hour. */
+  readonly minutes: number;
+  readonly timestream: TimestreamStorage;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** The day the runs happen in (the clock is simulated; nothing depends on the real date). */
+const DAY = Date.UTC(2026, 10, 25);
+
+/** Swaps stdout for the meter while the handlers run (their logs are counted, not printed). */
+function captureStdout(meter: Meter): () => void {
+  const original = process.stdout.write.bind(process.stdout);
+  let partial = '';
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    partial += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    let newline = partial.indexOf('\n');
+    while (newline >= 0) {
+      meter.logLine(partial.slice(0, newline));
+      partial = partial.slice(newline + 1);
+      newline = partial.indexOf('\n');
+    }
+    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof process.stdout.write;
+  return () => {
+    process.stdout.write = original;
+  };
+}
+
+function authorizerEvent(path: string, authorization: string): APIGatewayRequestAuthorizerEventV2 {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: `arn:aws:execute-api:us-east-1:123456789012:cost/$default/POST${path}`,
+    identitySource: [authorization],
+    routeKey: `POST ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    cookies: [],
+    headers: { authorization },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'cost',
+      domainName: 'cost.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'cost',
+      http: {
+        method: 'POST',
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '192.0.2.1',
+        userAgent: 'OTel-OTLP-Exporter',
+      },
+      requestId: 'cost-auth',
+      routeKey: `POST ${path}`,
+      stage: '$default',
+      time: '25/Nov/2026:00:00:00 +0000',
+      timeEpoch: 0,
+    },
+    pathParameters: {},
+    stageVariables: {},
+  };
+}
+
+function apiEvent(
+  path: string,
+  headers: Record<string, string>,
+  body: Uint8Array,
+  n: number,
+  tenant: string,
+): APIGatewayProxyEventV2 {
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'cost',
+      domainName: 'cost.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'cost',
+      http: {
+        method: 'POST',
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '192.0.2.1',
+        userAgent: 'OTel-OTLP-Exporter',
+      },
+      requestId: `cost-${n}`,
+      routeKey: '$default',
+      stage: '$default',
+      time: '25/Nov/2026:00:00:00 +0000',
+      timeEpoch: 0,
+    },
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+  };
+  // What API Gateway passes on from the Lambda authorizer's context.
+  Object.assign(event.requestContext, { authorizer: { lambda: { tenant } } });
+  return event;
+}
+
+/**
+ * One scenario end to end on a fresh dynalite and Timestream fake, on a simulated clock:
+ *
+ * 1. three planner ticks before any data: checkpoints are created, and empty 1m windows close (the
+ *    cost every (window, shard) has whatever the traffic);
+ * 2. for each of `minutes` minutes: the request is ingested 40 s into the minute (its points from 5 s
+ *    on), and the planner ticks 31 s after the minute ends (allowed lateness 30 s), closing that 1m
+ *    window in every shard;
+ * 3. the 1m checkpoints are moved to the end of the hour (windows of that hour with no data would
+ *    close empty: their cost is step 1's), and a tick closes the 1h window, rolled up from the 1m
+ *    windows' states;
+ * 4. the 1m and 1h checkpoints are moved to the end of the day, and a tick closes the 1d window,
+ *    rolled up from the one hour that had data.
+ */
+export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun> {
+  const { config } = options;
+  const meter = new Meter();
+  let nowMs = DAY - 4 * MINUTE_MS;
+  const clock = { nowMs: () => nowMs };
+  const db = await startDynalite();
+  const timestream = await FakeTimestream.start({ now: () => nowMs });
+  const restoreStdout = captureStdout(meter);
+  const savedEnv = {
+    level: process.env.POWERTOOLS_LOG_LEVEL,
+    metrics: process.env.POWERTOOLS_METRICS_DISABLED,
+    dev: process.env.POWERTOOLS_DEV,
+  };
+  // What the Lambdas run with: INFO logs, EMF metrics on.
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  delete process.env.POWERTOOLS_METRICS_DISABLED;
+  delete process.env.POWERTOOLS_DEV;
+  try {
+    const STATE = 'windrow-state';
+    const RESULTS = 'windrow-results';
+    const DATABASE = 'windrow';
+    await createWindowStateTable(db.client, STATE);
+    await createResultsTable(db.client, RESULTS);
+    for (const tier of config.tiers) timestream.createTable(DATABASE, timestreamTableName(tier.name, 'tier'));
+    meterDynamo(db.client, meter, clock.nowMs);
+    const tsClient = createTimestreamWriteClient({
+      endpoint: timestream.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'cost', secretAccessKey: 'cost' },
+      maxAttempts: 1,
+    });
+    meterTimestream(tsClient, meter, options.timestream);
+
+    // The authorizer, as functions/authorizer/handler.ts builds it, and one API key.
+    const keys = new DynamoApiKeyStore({ client: db.client, tableName: STATE });
+    const { key } = await createApiKey(keys, 'default', 'npm run cost', nowMs);
+    const authorizer = createAuthorizerHandler({ authorizer: createAuthorizer(keys, clock) });
+    // Ingest, as functions/ingest/handler.ts builds it (functions/ingest/aws-ports.ts, on dynalite).
+    const ingestFn = composeIngest(
+      { tableName: STATE, config },
+      {
+        store: new DynamoWindowStore({ client: db.client, tableName: STATE, clock }),
+        catalog: new DynamoSeriesCatalog({ client: db.client, tableName: STATE, clock }),
+        budget: new DynamoSeriesBudget({ client: db.client, tableName: STATE }),
+      },
+      clock,
+    );
+    const ingestHandler = createIngestHandler({ config, ingest: ingestFn });
+
+    // Close worker, as functions/close-worker/aws-ports.ts builds it, with both sinks in turn.
+    const store = new DynamoCloseStore({ client: db.client, tableName: STATE, clock });
+    const sinks: Record<Service, ResultSink> = {
+      timestream: new TimestreamSink({ client: tsClient, databaseName: DATABASE }),
+      dynamodb: new DynamoResultsSink({
+        client: db.client,
+        tableName: RESULTS,
+        groupOf: groupByShard(config.shards),
+        retentionMs: config.retentionMs,
+      }),
+    };
+    let jobSinks: Record<Service, Counters> = { timestream: new Counters(), dynamodb: new Counters() };
+    const tee: ResultSink = {
+      async write(records: readonly ResultRecord[]): Promise<SinkReport> {
+        const ts = await meter.within(jobSinks.timestream, () => sinks.timestream.write(records));
+        const ddb = await meter.within(jobSinks.dynamodb, () => sinks.dynamodb.write(records));
+        if (ts.rejected > 0 || ddb.rejected > 0) {
+          throw new Error(`sink rejected records: timestream ${ts.rejected}, dynamodb ${ddb.rejected}`);
+        }
+        return ts;
+      },
+    };
+    const close = composeClose(
+      config,
+      {
+        store,
+        sessions: new DynamoSessionStore({ client: db.client, tableName: STATE }),
+        lookup: new DynamoSeriesLookup({ client: db.client, tableName: STATE }),
+        sink: tee,
+      },
+      clock,
+    );
+    const closes: CloseSample[] = [];
+    const worker = createCloseWorkerHandler({
+      tierNames: config.tiers.map((t) => t.name),
+      close: async (job) => {
+        const common = new Counters();
+        jobSinks = { timestream: new Counters(), dynamodb: new Counters() };
+        const sinksOfJob = jobSinks;
+        const outcome = await meter.within(common, () => close(job));
+        // The sinks' wall time was counted in `common` too.
+        common.wallMs -= sinksOfJob.timestream.wallMs + sinksOfJob.dynamodb.wallMs;
+        closes.push({
+          job,
+          tierName: config.tiers[job.tier]?.name ?? String(job.tier),
+          status: outcome.status,
+          series: outcome.series,
+          records: outcome.records,
+          common,
+          sinks: sinksOfJob,
+        });
+        // The worker's log line for this job is written after close returns: count it with the job.
+        meter.current = common;
+        return outcome;
+      },
+    });
+    const queue = new LocalCloseQueue({ clock });
+    const planner = createPlannerHandler({ plan: () => planCloses({ store, queue, clock, config }) });
+    const plannerRuns: PlannerSample[] = [];
+    const invocations: InvocationSample[] = [];
+    const ingestSamples: IngestSample[] = [];
+    const authorizerSamples: Counters[] = [];
+    const idle = new Counters();
+    meter.current = idle;
+
+    const tick = async (atMs: number) => {
+      nowMs = atMs;
+      const counters = new Counters();
+      const report = await meter.within(counters, () =>
+        planner({}, lambdaContext('windrow-planner', `tick-${atMs}`)),
+      );
+      plannerRuns.push({ jobs: report.jobs, counters });
+      meter.current = idle;
+      await queue.pump(
+        async (event: SQSEvent, context) => {
+          const before = closes.length;
+          const overhead = new Counters();
+          const started = performance.now();
+          const response = await meter.within(overhead, () => worker(event, context));
+          const jobs = closes.slice(before);
+          overhead.wallMs =
+            performance.now() -
+            started -
+            jobs.reduce(
+              (a, j) => a + j.common.wallMs + j.sinks.timestream.wallMs + j.sinks.dynamodb.wallMs,
+              0,
+            );
+          invocations.push({ jobs: jobs.length, overhead });
+          meter.current = idle;
+          return response;
+        },
+        lambdaContext('windrow-close-worker', `tick-${atMs}`),
+      );
+      if (queue.deadLetters.length > 0)
+        throw new Error(`close jobs dead-lettered: ${queue.deadLetters.length}`);
+    };
+
+    const moveCheckpoints = async (tier: number, toMs: number) => {
+      for (const [shard, checkpoint] of await store.readCheckpoints(tier)) {
+        if (checkpoint.closedThroughMs < toMs) {
+          await store.advanceCheckpoint(tier, shard, checkpoint.closedThroughMs, toMs);
+        }
+      }
+    };
+
+    // 1. Empty windows.
+    for (const m of [-3, -2, -1]) await tick(DAY + m * MINUTE_MS + 31_000);
+    // 2. Minutes with data.
+    for (let minute = 0; minute < options.minutes; minute++) {
+      const windowStartMs = DAY + minute * MINUTE_MS;
+      nowMs = windowStartMs + 40_000;
+      const { body, path, headers } = options.request(minute, windowStartMs + 5_000);
+      const auth = new Counters();
+      const decision = await meter.within(auth, () =>
+        authorizer(
+          authorizerEvent(path, `Bearer ${key}`),
+          lambdaContext('windrow-authorizer', `authorize-${minute}`),
+        ),
+      );
+      meter.current = idle;
+      if (!decision.isAuthorized) throw new Error('the authorizer refused the API key');
+      authorizerSamples.push(auth);
+      const counters = new Counters();
+      const response = await meter.within(counters, () =>
+        ingestHandler(
+          apiEvent(path, headers, body, minute, decision.context.tenant),
+          lambdaContext('windrow-ingest', `ingest-${minute}`),
+        ),
+      );
+      meter.current = idle;
+      const logged = meter.lastIngested;
+      meter.lastIngested = undefined;
+      if (response.statusCode !== 200 || logged === undefined || Number(logged.rejected) > 0) {
+        throw new Error(`ingest answered ${response.statusCode}: ${JSON.stringify(logged)}`);
+      }
+      ingestSamples.push({
+        bodyBytes: body.length,
+        points: Number(logged.accepted),
+        seriesWindows: Number(logged.seriesWindows),
+        counters,
+      });
+      await tick(windowStartMs + MINUTE_MS + 31_000);
+    }
+    // 3. The hour.
+    await moveCheckpoints(0, DAY + HOUR_MS - MINUTE_MS);
+    await tick(DAY + HOUR_MS + 31_000);
+    // 4. The day.
+    await moveCheckpoints(0, DAY + DAY_MS - MINUTE_MS);
+    await moveCheckpoints(1, DAY + DAY_MS - HOUR_MS);
+    await tick(DAY + DAY_MS + 31_000);
+
+    return {
+      ingest: ingestSamples,
+      authorizer: authorizerSamples,
+      closes,
+      closeInvocations: invocations,
+      planner: plannerRuns,
+      metrics: [...meter.metrics].sort(),
+      minutesWithData: options.minutes,
+    };
+  } finally {
+    restoreStdout();
+    for (const [k, v] of [
+      ['POWERTOOLS_LOG_LEVEL', savedEnv.level],
+      ['POWERTOOLS_METRICS_DISABLED', savedEnv.metrics],
+      ['POWERTOOLS_DEV', savedEnv.dev],
+    ] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await timestream.stop();
+    await db.stop();
+  }
+}
+
+/** An OpenTelemetry SDK's export: `series` series, one point each, OTLP/protobuf, gzip. */
+export function sdkExport(series: number) {
+  return (minute: number, startMs: number) => ({
+    body: gzipSync(makeWorkload({ series, pointsPerSeries: 1, startMs, seed: minute + 1 }).protobuf),
+    path: '/v1/metrics',
+    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+  });
+}
+
+/**
+ * A Collector's batch to `/v1/points`: `points` gauge samples over `series` series (10 metrics, the
+ * rest in attributes), spread over the minute, plain JSON.
+ */
+export function collectorBatch(points: number, series: number) {
+  return (minute: number, startMs: number) => {
+    const random = seededRandom(minute + 7);
+    const perSeries = Math.ceil(points / series);
+    const step = Math.floor(50_000 / perSeries);
+    const list = [];
+    for (let i = 0; i < points; i++) {
+      const s = i % series;
+      list.push({
+        metric: `sensor.reading.${s % 10}`,
+        timestamp: startMs + Math.floor(i / series) * step,
+        value: Math.round((20 + random() * 10) * 100) / 100,
+        attributes: { 'sensor.id': `sensor-${s}`, site: `site-${s % 7}`, floor: String(s % 3) },
+      });
+    }
+    return {
+      body: new TextEncoder().encode(JSON.stringify({ points: list })),
+      path: '/v1/points',
+      headers: { 'content-type': 'application/json' },
+    };
+  };
+}
