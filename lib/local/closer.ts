@@ -155,13 +155,20 @@ export class LocalCloser {
     return status;
   }
 
-  /** Ticks every `tickMs` and logs a status line per tick. */
+  /** Ticks every `tickMs` and logs a status line per tick; a tick still running skips the next one. */
   start(tickMs: number): void {
+    let busy = false;
     const run = () => {
-      this.tick().then(
-        (status) => this.log(formatStatus(status, this.options.config)),
-        (error: unknown) => this.log(`tick failed (retried next tick): ${(error as Error).message}`),
-      );
+      if (busy) return;
+      busy = true;
+      this.tick()
+        .finally(() => {
+          busy = false;
+        })
+        .then(
+          (status) => this.log(formatStatus(status, this.options.config)),
+          (error: unknown) => this.log(`tick failed (retried next tick): ${(error as Error).message}`),
+        );
     };
     this.timer = setInterval(run, tickMs);
     this.timer.unref();

@@ -34,6 +34,10 @@ export interface DynamoSeriesCatalogOptions {
  * const catalog = new DynamoSeriesCatalog({ client, tableName: 'windrow-state' });
  * const created = await catalog.ensure(seriesOfRequest); // [] when all were known
  */
+function metricKey(meta: SeriesMeta): string {
+  return JSON.stringify([meta.tenant, meta.metric.name, meta.metric.kind, meta.metric.unit]);
+}
+
 export class DynamoSeriesCatalog implements SeriesCatalog {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
@@ -42,6 +46,8 @@ export class DynamoSeriesCatalog implements SeriesCatalog {
   private readonly concurrency: number;
   private readonly retry: RetryOptions;
   private readonly known = new Set<string>();
+  /** Metrics whose index item this container has written. */
+  private readonly indexed = new Set<string>();
 
   constructor(options: DynamoSeriesCatalogOptions) {
     this.client = options.client;
@@ -67,12 +73,27 @@ export class DynamoSeriesCatalog implements SeriesCatalog {
     if (unknown.size === 0) return [];
 
     const created: SeriesMeta[] = [];
-    await forEachBounded([...unknown], this.concurrency, async ([cacheKey, meta]) => {
-      const isNew = await this.put(meta);
-      await indexSeries(this.client, this.tableName, meta, isNew ? 1 : 0, this.retry);
-      if (isNew) created.push(meta);
-      this.remember(cacheKey);
+    await forEachBounded([...unknown.values()], this.concurrency, async (meta) => {
+      if (await this.put(meta)) created.push(meta);
     });
+    // One metric-index update per metric of the request (not per series): the series it created
+    // are added to the count; a metric this container indexed already needs no update for known ones.
+    const perMetric = new Map<string, { meta: SeriesMeta; delta: number }>();
+    for (const meta of unknown.values()) {
+      const key = metricKey(meta);
+      if (!perMetric.has(key)) perMetric.set(key, { meta, delta: 0 });
+    }
+    for (const meta of created) {
+      const entry = perMetric.get(metricKey(meta));
+      if (entry !== undefined) entry.delta++;
+    }
+    await forEachBounded([...perMetric], this.concurrency, async ([key, { meta, delta }]) => {
+      if (delta === 0 && this.indexed.has(key)) return;
+      await indexSeries(this.client, this.tableName, meta, delta, this.retry);
+      if (this.indexed.size >= this.cacheSize) this.indexed.clear();
+      this.indexed.add(key);
+    });
+    for (const cacheKey of unknown.keys()) this.remember(cacheKey);
     return created;
   }
 
