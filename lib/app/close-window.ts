@@ -11,7 +11,7 @@ import { windowStart } from '../core/window/window.js';
 import { WindowNotReadyError } from './close-errors.js';
 import type { ClosedStateRecord, CloseJob, CloseStore, SeriesLookup, SessionStore } from './close-ports.js';
 import { type SessionOutput, stepSessions } from './close-sessions.js';
-import { MAX_PARTIAL_CHUNK_BYTES } from './ingest.js';
+import { CLOCK_SKEW_MARGIN_MS, MAX_PARTIAL_CHUNK_BYTES } from './ingest.js';
 import type { Clock, CorrectionMark, SeriesMeta } from './ports.js';
 import { type RecordWindow, resultRecord } from './result-records.js';
 import type { ResultRecord, ResultSink } from './results.js';
@@ -265,8 +265,11 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
     }
     if (stale.length > 0) await store.deletePartials(stale);
     if (job.correction) {
+      // Closed, or possibly closing right now in another worker (which may have read the parent's
+      // partials before this write): like ingest's post-write check, decide by the clock as well.
       const parentCheckpoint = (await store.readCheckpoints(parent.level)).get(shard);
-      if (parentCheckpoint !== undefined && parentCheckpoint.closedThroughMs >= parentStart) {
+      const parentClosed = parentCheckpoint !== undefined && parentCheckpoint.closedThroughMs >= parentStart;
+      if (parentClosed || mayBeClosing(parentStart + parent.sizeMs, deps.clock.nowMs(), config)) {
         marks.push({
           tier: parent.level,
           windowStartMs: parentStart,
@@ -278,7 +281,8 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
     }
   }
   // A re-close can move the cumulative baseline the next window was measured from.
-  if (job.correction && checkpoint !== undefined && checkpoint.closedThroughMs >= end) {
+  const nextClosed = checkpoint !== undefined && checkpoint.closedThroughMs >= end;
+  if (job.correction && (nextClosed || mayBeClosing(end + tier.sizeMs, deps.clock.nowMs(), config))) {
     if (carriesChanged(previousSelf, finalized.closed)) {
       marks.push({
         tier: job.tier,
@@ -309,6 +313,11 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
     closeLagMs: nowMs - end,
     cascaded: marks.length,
   };
+}
+
+/** Whether a window ending at `endMs` may already be closing (ingest's post-write rule). */
+function mayBeClosing(endMs: number, nowMs: number, config: WindrowConfig): boolean {
+  return nowMs >= endMs + config.allowedLatenessMs - CLOCK_SKEW_MARGIN_MS;
 }
 
 function tierAt(config: WindrowConfig, level: number): Tier {
