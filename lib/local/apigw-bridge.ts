@@ -34,12 +34,28 @@ export async function readBody(
 
 let requestCounter = 0;
 
+/**
+ * The request-target as a URL, or undefined when it is none. Origin-form (`/path?query`) is read as a
+ * path on a fixed base, so `//x/y` stays the path `//x/y` (what API Gateway passes as `rawPath`):
+ * `new URL(target, base)` would read `x` as a host, and throw for `//[` or `//a:99999`. Absolute-form
+ * (`http://host/path`) is taken as it is; anything else (`*`, garbage) is undefined.
+ */
+export function requestUrl(target: string | undefined): URL | undefined {
+  const t = target ?? '/';
+  try {
+    return new URL(t.startsWith('/') ? `http://localhost${t}` : t);
+  } catch {
+    return undefined;
+  }
+}
+
 export function toApiGatewayEvent(
   req: IncomingMessage,
   body: Buffer,
   tenant?: string,
 ): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestUrl(req.url);
+  if (url === undefined) throw new TypeError('the request target is not a path or an absolute URL');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;

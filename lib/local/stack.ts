@@ -23,7 +23,7 @@ import type { WindrowConfig } from '../core/config/config.js';
 import { ConfigError } from '../core/errors.js';
 import { configureDashboard } from '../dashboard/assets.js';
 import { buildDashboard } from '../dashboard/build.js';
-import { lambdaContext, readBody, toApiGatewayEvent, writeResult } from './apigw-bridge.js';
+import { lambdaContext, readBody, requestUrl, toApiGatewayEvent, writeResult } from './apigw-bridge.js';
 import { LocalCloser } from './closer.js';
 import { type Dynalite, startDynalite } from './dynalite.js';
 
@@ -135,12 +135,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const server: Server = createServer((req, res) => {
     void (async () => {
       try {
-        const body = await readBody(req);
+        let body: Buffer | undefined;
+        try {
+          body = await readBody(req);
+        } catch {
+          // The client went away before its body was complete (aborted, reset): no one to answer.
+          res.destroy();
+          return;
+        }
         if (body === undefined) {
           writeResult(res, {
             statusCode: 413,
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ code: 3, message: 'request body larger than 10 MB' }),
+          });
+          return;
+        }
+        if (requestUrl(req.url) === undefined) {
+          // `*`, `//[`, `http://[::1/…`: no path to route (API Gateway never passes such a target).
+          writeResult(res, {
+            statusCode: 400,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ error: 'the request target is not a path or an absolute URL' }),
           });
           return;
         }

@@ -7,6 +7,7 @@
  * The count can fall one short if a Lambda dies between the catalog put and this update; the item
  * itself is repaired by the next cold container that meets any series of the metric.
  */
+import { createHash } from 'node:crypto';
 import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SeriesMeta } from '../../app/ports.js';
 import type { MetricCatalog, MetricSummary } from '../../app/query/ports.js';
@@ -15,12 +16,32 @@ import { queryPartition } from './partition-query.js';
 import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';
 
+/** DynamoDB's limit on a sort key value (UTF-8 bytes). */
+const MAX_SK_BYTES = 1024;
+
 function indexKey(tenant: string, meta: { name: string; kind: string; unit: string }) {
-  // encodeURIComponent never yields `#`, so the three parts stay apart.
-  return {
-    [ATTR.pk]: { S: `M#${tenant}` },
-    [ATTR.sk]: { S: `${encodeURIComponent(meta.name)}#${meta.kind}#${encodeURIComponent(meta.unit)}` },
-  };
+  // A name or unit that cannot be the readable SK is keyed by a hash instead: one `#` where the
+  // readable form has two, so the forms never collide; listings read the item's attributes, never its SK.
+  const sk =
+    readableSk(meta) ??
+    `#${createHash('sha256')
+      .update(JSON.stringify([meta.name, meta.kind, meta.unit]))
+      .digest('hex')}`;
+  return { [ATTR.pk]: { S: `M#${tenant}` }, [ATTR.sk]: { S: sk } };
+}
+
+/**
+ * `<name>#<kind>#<unit>`, name and unit URI-encoded (never `#`, so the parts stay apart; the SK is
+ * ASCII). Undefined when too long for a DynamoDB SK (OTLP limits neither; non-ASCII grows up to
+ * ninefold when encoded), or when `encodeURIComponent` throws (a lone surrogate, which OTLP/JSON can carry).
+ */
+function readableSk(meta: { name: string; kind: string; unit: string }): string | undefined {
+  try {
+    const sk = `${encodeURIComponent(meta.name)}#${meta.kind}#${encodeURIComponent(meta.unit)}`;
+    return sk.length <= MAX_SK_BYTES ? sk : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Records that the catalog met a series of this metric. */
