@@ -50,6 +50,15 @@ export const MAX_PARTIAL_CHUNK_BYTES = 350_000;
  */
 export const CLOCK_SKEW_MARGIN_MS = 1_000;
 
+/**
+ * Longest series identity (canonical resource + scope + metric + attributes) accepted: its catalog
+ * item must stay under DynamoDB's 400 KB item limit with room for the JSON encoding.
+ */
+export const MAX_SERIES_IDENTITY_CHARS = 200_000;
+
+/** Descriptions are kept in the catalog up to this length (they are text for people). */
+const MAX_CATALOG_DESCRIPTION = 1_024;
+
 /** Partials stay one day past the correction horizon, then DynamoDB TTL removes them for free. */
 const PARTIAL_RETENTION_AFTER_HORIZON_MS = 86_400_000;
 
@@ -119,10 +128,28 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
       (windowStartMs + tier.sizeMs + config.correctionHorizonMs + PARTIAL_RETENTION_AFTER_HORIZON_MS) / 1000,
     );
   const series = new Map<string, SeriesMeta>();
+  // A series whose identity cannot fit a catalog item (DynamoDB's 400 KB) is refused with its points:
+  // the canonical keys' lengths bound the item's size at no cost per point.
+  let oversizedPoints = 0;
+  let oversizedSeries = 0;
   for (const group of groups.values()) {
     for (const entry of group.series.values()) {
+      if (entry.context.key.length + entry.attributes.key.length > MAX_SERIES_IDENTITY_CHARS) {
+        oversizedPoints += entry.points;
+        oversizedSeries++;
+        group.series.delete(entry.seriesId);
+        continue;
+      }
       if (!series.has(entry.seriesId)) series.set(entry.seriesId, seriesMeta(entry));
     }
+  }
+  if (oversizedPoints > 0) {
+    reject(
+      decoded.rejections,
+      RejectReason.attributeLimit,
+      `${oversizedSeries} series refused: resource, scope, metric and attributes together longer than ${MAX_SERIES_IDENTITY_CHARS} characters`,
+      oversizedPoints,
+    );
   }
 
   // The cardinality guard: series new to the catalog count against the tenant's budget of new
@@ -209,7 +236,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const markReport = marks.length > 0 ? await deps.store.markCorrections(marks) : undefined;
 
   return {
-    accepted: decoded.accepted - overLimit - refusedPoints,
+    accepted: decoded.accepted - overLimit - oversizedPoints - refusedPoints,
     rejected: decoded.rejections.total,
     rejections: decoded.rejections,
     seriesWindows,
@@ -243,7 +270,13 @@ function seriesMeta(entry: SeriesWindowState): SeriesMeta {
   return {
     tenant: entry.tenant,
     seriesId: entry.seriesId,
-    metric: entry.context.metric,
+    metric:
+      entry.context.metric.description.length > MAX_CATALOG_DESCRIPTION
+        ? {
+            ...entry.context.metric,
+            description: entry.context.metric.description.slice(0, MAX_CATALOG_DESCRIPTION),
+          }
+        : entry.context.metric,
     resource: entry.context.resource.attributes,
     scope: entry.context.scope,
     attributes: entry.attributes.attributes,
