@@ -56,6 +56,13 @@ export const CLOCK_SKEW_MARGIN_MS = 1_000;
  */
 export const MAX_SERIES_IDENTITY_CHARS = 200_000;
 
+/**
+ * An unpaired UTF-16 surrogate as `JSON.stringify` writes it in canonical keys (`\ud800`, after an
+ * even run of backslashes): OTLP/JSON and `/v1/points` can carry one, but it is not Unicode text and
+ * DynamoDB (UTF-8) cannot store it faithfully, so such series are refused.
+ */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+
 /** Descriptions are kept in the catalog up to this length (they are text for people). */
 const MAX_CATALOG_DESCRIPTION = 1_024;
 
@@ -132,6 +139,8 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   // the canonical keys' lengths bound the item's size at no cost per point.
   let oversizedPoints = 0;
   let oversizedSeries = 0;
+  let invalidPoints = 0;
+  let invalidSeries = 0;
   for (const group of groups.values()) {
     for (const entry of group.series.values()) {
       if (entry.context.key.length + entry.attributes.key.length > MAX_SERIES_IDENTITY_CHARS) {
@@ -140,8 +149,22 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
         group.series.delete(entry.seriesId);
         continue;
       }
+      if (LONE_SURROGATE_ESCAPE.test(entry.context.key) || LONE_SURROGATE_ESCAPE.test(entry.attributes.key)) {
+        invalidPoints += entry.points;
+        invalidSeries++;
+        group.series.delete(entry.seriesId);
+        continue;
+      }
       if (!series.has(entry.seriesId)) series.set(entry.seriesId, seriesMeta(entry));
     }
+  }
+  if (invalidPoints > 0) {
+    reject(
+      decoded.rejections,
+      RejectReason.invalidField,
+      `${invalidSeries} series refused: a name or attribute holds an unpaired UTF-16 surrogate (not valid Unicode text)`,
+      invalidPoints,
+    );
   }
   if (oversizedPoints > 0) {
     reject(
@@ -236,7 +259,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const markReport = marks.length > 0 ? await deps.store.markCorrections(marks) : undefined;
 
   return {
-    accepted: decoded.accepted - overLimit - oversizedPoints - refusedPoints,
+    accepted: decoded.accepted - overLimit - oversizedPoints - invalidPoints - refusedPoints,
     rejected: decoded.rejections.total,
     rejections: decoded.rejections,
     seriesWindows,

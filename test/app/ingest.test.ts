@@ -220,3 +220,19 @@ describe('Limit: points per request', () => {
     expect(states.reduce((a, s) => a + ((s.state as { count?: number }).count ?? 0), 0)).toBe(5);
   });
 });
+
+describe('Series that cannot be stored faithfully', () => {
+  it('refuses names and attributes with unpaired surrogates (invalid_field), keeps the rest', async () => {
+    const { store, deps } = setup();
+    const body = encoder.encode(
+      `{"points":[{"metric":"bad\\ud800","timestamp":${T + 1},"value":1},` +
+        `{"metric":"ok","timestamp":${T + 1},"value":2,"attributes":{"k":"v\\udfff"}},` +
+        `{"metric":"ok","timestamp":${T + 1},"value":3,"attributes":{"k":"\\\\ud800 is text","e":"😀"}}]}`,
+    );
+    const result = await ingest({ tenant: 'default', format: 'points', body }, deps);
+    expect(result).toMatchObject({ accepted: 1, rejected: 2 });
+    expect(result.rejections.byReason).toEqual({ invalid_field: 2 });
+    const states = [...store.partials.values()].flatMap((p) => unpackStates(p.data));
+    expect(states).toHaveLength(1);
+  });
+});

@@ -162,8 +162,6 @@ describe('HTTP edge regressions', () => {
     ['a 1,100-character name', 'n'.repeat(1_100), ''],
     ['a 300-character CJK name', '\u4e2d'.repeat(300), ''],
     ['a 1,100-character unit', 'long.unit', 'u'.repeat(1_100)],
-    ['a lone surrogate in the name', 'bad\ud800name', ''],
-    ['a lone surrogate in the unit', 'bad.unit', '\udfff'],
   ])('OTLP/JSON with %s is accepted (200) and listed, not a 500', async (_label, name, unit) => {
     const response = await send(postJson('/v1/metrics', gauge(name, { unit })), undefined, true);
     expect(response.status).toBe(200);
@@ -172,12 +170,32 @@ describe('HTTP edge regressions', () => {
     expect((await listedMetrics()).some((m) => m.name === name && m.unit === unit)).toBe(true);
   });
 
+  it.each([
+    ['a lone surrogate in the name', 'bad\ud800name', ''],
+    ['a lone surrogate in the unit', 'bad.unit', '\udfff'],
+  ])(
+    'OTLP/JSON with %s is a 200 refusing the point (invalid_field), not a 500',
+    async (_label, name, unit) => {
+      // Unpaired surrogates are not Unicode text: ingest refuses such series (lib/app/ingest.ts).
+      const response = await send(postJson('/v1/metrics', gauge(name, { unit })), undefined, true);
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body.toString())).toMatchObject({
+        partialSuccess: { rejectedDataPoints: '1' },
+      });
+      expect(lastResortCalls()).toEqual([]);
+      expect((await listedMetrics()).some((m) => m.name === name)).toBe(false);
+    },
+  );
+
   it('/v1/points with a lone surrogate or a 2,000-character metric name is a 200, not a 500', async () => {
-    for (const metric of ['\ud800', 'p'.repeat(2_000)]) {
+    for (const [metric, accepted] of [
+      ['\ud800', 0],
+      ['p'.repeat(2_000), 1],
+    ] as const) {
       const body = JSON.stringify({ points: [{ metric, timestamp: FIXTURE_NOW_MS - 5_000, value: 1 }] });
       const response = await send(postJson('/v1/points', body), undefined, true);
       expect(response.status).toBe(200);
-      expect(JSON.parse(response.body.toString())).toMatchObject({ accepted: 1, rejected: 0 });
+      expect(JSON.parse(response.body.toString())).toMatchObject({ accepted, rejected: 1 - accepted });
     }
   });
 
