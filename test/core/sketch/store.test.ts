@@ -144,4 +144,50 @@ describe('Class: DenseStore', () => {
       expect(new DenseStore().clone().isEmpty).toBe(true);
     });
   });
+  describe('Sparse start', () => {
+    /** A dense copy: merging into a fresh store always makes it dense. */
+    function denseCopy(store: DenseStore): DenseStore {
+      const copy = new DenseStore();
+      copy.mergeFrom(store, Number.NEGATIVE_INFINITY);
+      return copy;
+    }
+
+    function observed(store: DenseStore) {
+      const scratch: number[] = [];
+      const n = store.nonZeroIndices(scratch);
+      const ranks = Array.from({ length: store.total }, (_, r) => [
+        store.indexAtRank(r, false),
+        store.indexAtRank(r, true),
+      ]);
+      return {
+        range: [store.minIndex, store.maxIndex, store.total],
+        counts: countsOf(store),
+        nonZero: scratch.slice(0, n),
+        ranks,
+      };
+    }
+
+    it('answers like a dense store, before and after turning dense (few and many buckets)', () => {
+      const small = fc.array(fc.tuple(fc.integer({ min: -400, max: 400 }), fc.integer({ min: 1, max: 5 })), {
+        maxLength: 40,
+      });
+      fc.assert(
+        fc.property(small, fc.integer({ min: -400, max: 400 }), (list, floor) => {
+          const store = storeOf(list);
+          expect(observed(store)).toEqual(observed(denseCopy(store)));
+          expect(observed(store.clone())).toEqual(observed(store));
+          const target = storeOf(list.slice(0, 3));
+          const dense = denseCopy(target);
+          target.mergeFrom(store, floor);
+          dense.mergeFrom(denseCopy(store), floor);
+          expect(observed(target)).toEqual(observed(dense));
+          const collapsed = store.clone();
+          const collapsedDense = denseCopy(store);
+          collapsed.collapseBelow(floor);
+          collapsedDense.collapseBelow(floor);
+          expect(observed(collapsed)).toEqual(observed(collapsedDense));
+        }),
+      );
+    });
+  });
 });
