@@ -187,4 +187,37 @@ describe('Class: PreAggregator', () => {
     expect(finalized(streamed.result())).toEqual(finalized(whole));
     expect(streamed.result().points).toBe(12);
   });
+  it('finds the same state whether a series comes back in the same objects, equal copies, or after another window', () => {
+    const points = simple([
+      { metric: 'cpu.temp', timestamp: T + 1_000, value: 1, attributes: { host: 'a' } },
+      { metric: 'cpu.temp', timestamp: T + 61_000, value: 2, attributes: { host: 'a' } },
+      { metric: 'cpu.temp', timestamp: T + 2_000, value: 3, attributes: { host: 'a' } },
+      { metric: 'cpu.temp', timestamp: T + 3_000, value: 4, attributes: { host: 'b' } },
+      { metric: 'cpu.temp', timestamp: T + 62_000, value: 5, attributes: { host: 'a' } },
+    ]);
+    const [p0, p1, p2, p3, p4] = points as [
+      NormalizedPoint,
+      NormalizedPoint,
+      NormalizedPoint,
+      NormalizedPoint,
+      NormalizedPoint,
+    ];
+    // Equal but distinct context and attribute objects, as from another Metric of the same body.
+    const copied = {
+      ...p2,
+      context: { ...p2.context },
+      attributes: { ...p2.attributes },
+    } as NormalizedPoint;
+    const agg = run([p0, p1, copied, p3, p4, p0]);
+    expect(agg.seriesWindows).toBe(3);
+    expect(agg.points).toBe(6);
+    const counts: Record<string, number> = {};
+    for (const group of agg.groups.values()) {
+      for (const e of group.series.values()) counts[`${e.attributes.key}@${e.windowStartMs - T}`] = e.points;
+    }
+    const a = p0.attributes.key;
+    const b = p3.attributes.key;
+    expect(counts).toEqual({ [`${a}@0`]: 3, [`${a}@60000`]: 2, [`${b}@0`]: 1 });
+    expect(finalized(agg)).toEqual(finalized(run([p0, p1, p2, p3, p4, p0])));
+  });
 });
