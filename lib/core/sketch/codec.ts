@@ -132,6 +132,8 @@ function readParts(input: ByteReader): SketchParts {
  * `npx tsx bench/aggregate-adds.ts`, number encode of a 20-point state: ~1,650 ns → ~1,050 ns.
  */
 const nonZero: number[] = [];
+/** The counts of {@link nonZero}'s buckets (same reuse): sizing and writing need no `countAt` lookups. */
+const nonZeroCounts: number[] = [];
 
 function encodeStore(out: ByteWriter, store: DenseStore): void {
   if (store.isEmpty) {
@@ -139,8 +141,7 @@ function encodeStore(out: ByteWriter, store: DenseStore): void {
     return;
   }
   const lo = store.minIndex;
-  const hi = store.maxIndex;
-  const n = store.nonZeroIndices(nonZero);
+  const n = store.nonZeroBuckets(nonZero, nonZeroCounts);
   // Dense: the span, then one count per bucket (a zero takes one byte). Sparse: the number of
   // non-zero buckets, then each count and (after the first) its gap from the previous one.
   let dense = varintLength(store.span) + (store.span - n);
@@ -148,7 +149,7 @@ function encodeStore(out: ByteWriter, store: DenseStore): void {
   let previous = lo;
   for (let k = 0; k < n; k++) {
     const i = nonZero[k] as number;
-    const size = varintLength(store.countAt(i));
+    const size = varintLength(nonZeroCounts[k] as number);
     dense += size;
     sparse += size + (i === lo ? 0 : varintLength(i - previous));
     previous = i;
@@ -161,7 +162,7 @@ function encodeStore(out: ByteWriter, store: DenseStore): void {
     for (let k = 0; k < n; k++) {
       const i = nonZero[k] as number;
       if (i !== lo) out.uvarint(i - previous);
-      out.uvarint(store.countAt(i));
+      out.uvarint(nonZeroCounts[k] as number);
       previous = i;
     }
     return;
@@ -169,7 +170,15 @@ function encodeStore(out: ByteWriter, store: DenseStore): void {
   out.u8(STORE_DENSE);
   out.svarint(lo);
   out.uvarint(store.span);
-  for (let i = lo; i <= hi; i++) out.uvarint(store.countAt(i));
+  // Every bucket of the range: the non-zero ones with a zero byte (a uvarint 0) for each empty one.
+  previous = lo - 1;
+  for (let k = 0; k < n; k++) {
+    const i = nonZero[k] as number;
+    for (let gap = i - previous - 1; gap > 0; gap--) out.u8(0);
+    out.uvarint(nonZeroCounts[k] as number);
+    previous = i;
+  }
+  for (let gap = store.maxIndex - previous; gap > 0; gap--) out.u8(0);
 }
 
 interface StoreBounds {

@@ -115,19 +115,32 @@ export class DenseStore {
   }
 
   /**
-   * Writes the indices of the non-zero buckets, ascending, into `into` from position 0 and returns
-   * how many there are (`into` is the caller's reusable scratch; nothing is allocated).
+   * Writes the indices of the non-zero buckets, ascending, into `indices` and their counts into
+   * `counts`, from position 0, and returns how many there are (both are the caller's reusable
+   * scratch; nothing is allocated).
    */
-  nonZeroIndices(into: number[]): number {
+  nonZeroBuckets(indices: number[], counts: number[]): number {
     let n = 0;
     if (!this.dense) {
       const pairs = this.pairs;
-      for (let k = 0; k < pairs.length; k += 2) if (pairs[k + 1] !== 0) into[n++] = pairs[k] as number;
+      for (let k = 0; k < pairs.length; k += 2) {
+        const c = pairs[k + 1] as number;
+        if (c !== 0) {
+          indices[n] = pairs[k] as number;
+          counts[n++] = c;
+        }
+      }
       return n;
     }
-    const counts = this.counts;
+    const all = this.counts;
     const offset = this.offset;
-    for (let k = this.lo - offset; k <= this.hi - offset; k++) if (counts[k] !== 0) into[n++] = k + offset;
+    for (let k = this.lo - offset; k <= this.hi - offset; k++) {
+      const c = all[k] as number;
+      if (c !== 0) {
+        indices[n] = k + offset;
+        counts[n++] = c;
+      }
+    }
     return n;
   }
 

@@ -154,7 +154,7 @@ describe('Class: DenseStore', () => {
 
     function observed(store: DenseStore) {
       const scratch: number[] = [];
-      const n = store.nonZeroIndices(scratch);
+      const n = store.nonZeroBuckets(scratch, []);
       const ranks = Array.from({ length: store.total }, (_, r) => [
         store.indexAtRank(r, false),
         store.indexAtRank(r, true),
