@@ -117,6 +117,12 @@ export function hashBytes(view: DataView, start: number, end: number): number {
 
 function sameBytes(a: DataView, view: DataView, start: number, n: number): boolean {
   let i = 0;
+  // Eight bytes per step (two int32 loads each side): half the loop overhead on attribute runs of
+  // a few hundred bytes, the bulk of a warm lookup.
+  for (; i + 8 <= n; i += 8) {
+    if (a.getInt32(i, true) !== view.getInt32(start + i, true)) return false;
+    if (a.getInt32(i + 4, true) !== view.getInt32(start + i + 4, true)) return false;
+  }
   for (; i + 4 <= n; i += 4) {
     if (a.getInt32(i, true) !== view.getInt32(start + i, true)) return false;
   }
