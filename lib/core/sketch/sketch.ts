@@ -203,12 +203,12 @@ export class DDSketch implements QuantileSketch {
   private addOutsideRange(store: DenseStore, opposite: DenseStore, index: number, weight: number): void {
     if (!Number.isFinite(index)) throw new WindrowError('sketch values must be finite');
     let target = Math.max(index, this.floor);
-    const range = store.isEmpty
-      ? { lo: target, hi: target }
-      : { lo: Math.min(store.minIndex, target), hi: Math.max(store.maxIndex, target) };
-    const other = storeRange(opposite);
-    if (rangeSpan(range) + rangeSpan(other) > this.maxBuckets) {
-      this.raiseFloor(this.smallestFloor(range, other, this.floor));
+    // Spans as plain numbers first: most new buckets fit the budget, and short states take this
+    // path for nearly every value (no range objects to allocate then).
+    const lo = store.isEmpty ? target : Math.min(store.minIndex, target);
+    const hi = store.isEmpty ? target : Math.max(store.maxIndex, target);
+    if (hi - lo + 1 + (opposite.isEmpty ? 0 : opposite.span) > this.maxBuckets) {
+      this.raiseFloor(this.smallestFloor({ lo, hi }, storeRange(opposite), this.floor));
       target = Math.max(target, this.floor);
     }
     store.add(target, weight);

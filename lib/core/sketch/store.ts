@@ -296,7 +296,11 @@ export class DenseStore {
         pairs = [index, weight];
         this.pairs = pairs;
       } else {
-        pairs.splice(k, 0, index, weight);
+        // In place (splice would allocate the array of removed elements on every insert).
+        pairs.push(0, 0);
+        for (let j = pairs.length - 1; j > k + 1; j--) pairs[j] = pairs[j - 2] as number;
+        pairs[k] = index;
+        pairs[k + 1] = weight;
       }
     } else {
       this.densify();
