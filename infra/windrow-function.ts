@@ -27,7 +27,7 @@ export function handlerEntry(name: FunctionName): string {
 }
 
 /**
- * How every function is bundled: `NodejsFunction`'s `bundling` options. bench/bundles.ts and its
+ * How every function is bundled: `NodejsFunction`'s `bundling` options. test/bench/bundles.ts and its
  * test bundle with the same values through {@link windrowEsbuildOptions}, so the sizes they report
  * are the deployed ones.
  */

@@ -1,4 +1,4 @@
-/** Entry of `npx windrow` (bin/windrow.mjs) and `npm run demo`. */
+/** Entry of `npx windrow` (lib/local/windrow.mjs) and `npm run demo`. */
 import { ConfigError } from '../core/errors.js';
 import { CliError, runCli } from './cli.js';
 

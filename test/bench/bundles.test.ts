@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Bundle, bundleFunction, sdkClients } from '../../bench/bundles.js';
 import {
   FUNCTION_NAMES,
   type FunctionName,
   WINDROW_BUNDLING,
   windrowEsbuildOptions,
 } from '../../infra/windrow-function.js';
+import { type Bundle, bundleFunction, sdkClients } from './bundles.js';
 
 const CLIENTS: Record<FunctionName, string[]> = {
   ingest: ['client-dynamodb'],

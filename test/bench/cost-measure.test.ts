@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#core/config/config.js';
-import { prometheusSamples, sinkFigures } from '../../bench/cost.js';
-import { runScenario, sdkExport } from '../../bench/cost-measure.js';
-import { costOf } from '../../bench/cost-model.js';
-import { PRICES } from '../../bench/cost-prices.js';
-import { makeWorkload } from '../../bench/decode.js';
+import { prometheusSamples, sinkFigures } from './cost.js';
+import { runScenario, sdkExport } from './cost-measure.js';
+import { costOf } from './cost-model.js';
+import { PRICES } from './cost-prices.js';
+import { makeWorkload } from './decode.js';
 
 describe('cost measuring', () => {
   it('measures ingest and closes of every tier, for both sinks', async () => {

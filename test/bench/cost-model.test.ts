@@ -18,8 +18,8 @@ import {
   usage,
   usagePerMillion,
   type Workload,
-} from '../../bench/cost-model.js';
-import { PRICES } from '../../bench/cost-prices.js';
+} from './cost-model.js';
+import { PRICES } from './cost-prices.js';
 
 describe('metering', () => {
   it('API Gateway meters a request per started 512 KB', () => {

@@ -5,9 +5,9 @@
  * Also: the check does catch a point it was not told about, and nothing but loopback is a target.
  */
 import { describe, expect, it } from 'vitest';
-import { runLoadTest } from '../../loadtest/loadtest.js';
-import { DEFAULT_OPTIONS, isLoopback, parseArgs, UsageError } from '../../loadtest/options.js';
-import { formatReport } from '../../loadtest/report.js';
+import { runLoadTest } from './loadtest.js';
+import { DEFAULT_OPTIONS, isLoopback, parseArgs, UsageError } from './options.js';
+import { formatReport } from './report.js';
 
 describe('load test', () => {
   it('accounts for every accepted point in every tier after a short load', { timeout: 90_000 }, async () => {

@@ -107,7 +107,7 @@ export function histogramFromPoint(point: HistogramPoint): HistogramState | unde
  * compares the bounds element by element (a point's bounds equal to the state's are valid by
  * construction), checks the counts, and adds them into the state's own arrays: no allocation. An
  * empty state copies the point's layout once; only differing bounds take the general re-binning path.
- * Measured with `npx tsx bench/aggregate-adds.ts` (states of 20 points, 15 bounds, creation
+ * Measured with `npx tsx test/bench/aggregate-adds.ts` (states of 20 points, 15 bounds, creation
  * included): ~550 ns/add building and merging a state per point → ~105 ns/add.
  */
 export function addHistogramPoint(state: HistogramState, point: HistogramPoint): void {

@@ -46,7 +46,7 @@ export interface NumberState {
  * surviving young collections — as a request's states do until they are encoded — allocates them
  * straight into the old generation, where short-lived states then cost full mark-compact
  * collections (the same trap as the decoded points, see lib/core/otlp/points.ts). With literals the
- * figures of `npx tsx bench/aggregate-adds.ts` depended on the process: `empty()` + one add took
+ * figures of `npx tsx test/bench/aggregate-adds.ts` depended on the process: `empty()` + one add took
  * 90 or 300 ns, and writing first/last in place (instead of a new pair per state) pushed number add
  * from ~110 to ~220 ns/add. With classes: ~48 ns and ~95 ns/add, run after run.
  *
@@ -54,8 +54,8 @@ export interface NumberState {
  * (assigned first in the constructor, so V8 keeps them as unboxed doubles updated in place: they
  * change on every add), the others are plain class fields (defined as `undefined` first, so V8
  * keeps them tagged: no heap-number box to allocate per state for min/max, rarely rewritten).
- * Measured (`npx tsx bench/aggregate-adds.ts`, and 10,000 values into one state as
- * bench/aggregate.ts does, best of 9 rounds): all tagged 46 ns per one-point state and ~490 µs per
+ * Measured (`npx tsx test/bench/aggregate-adds.ts`, and 10,000 values into one state as
+ * test/bench/aggregate.ts does, best of 9 rounds): all tagged 46 ns per one-point state and ~490 µs per
  * 10k; all unboxed 80 ns and ~420 µs; this mix (with Neumaier's unboxed hi/lo) ~49 ns and ~440 µs,
  * the 10k figure of the literal-based code.
  * Plain data, no methods: states compare and clone like literals.

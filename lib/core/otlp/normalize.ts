@@ -66,7 +66,7 @@ export type PointSink = (point: NormalizedPoint) => void;
  * Accumulates one request's accepted points and rejections. With a `sink`, accepted points are
  * handed over one by one instead of collected: the pre-aggregator folds each point and drops it,
  * so points die young in V8's nursery instead of being promoted while a 10,000-point array is
- * alive (measured: GC was ~30% of the ingest path with the array, `npx tsx bench/pipeline.ts`).
+ * alive (measured: GC was ~30% of the ingest path with the array, `npx tsx test/bench/pipeline.ts`).
  */
 export class Normalizer {
   readonly points: NormalizedPoint[] = [];

@@ -75,7 +75,7 @@ export function packStates(entries: Iterable<PackedEntry>): Uint8Array {
 export function packStatesChunked(entries: Iterable<PackedEntry>, maxChunkBytes: number): Uint8Array[] {
   const sorted = [...entries].sort(byTenantThenId);
   // One writer for every entry, then chunks copy ranges of it: per-entry writers cost an allocation
-  // and a copy each, measured as ~13% of the ingest path (`npx tsx bench/pipeline.ts`).
+  // and a copy each, measured as ~13% of the ingest path (`npx tsx test/bench/pipeline.ts`).
   const all = new ByteWriter(256 + sorted.length * 96);
   const ends = new Array<number>(sorted.length);
   for (let i = 0; i < sorted.length; i++) {

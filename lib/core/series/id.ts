@@ -54,7 +54,7 @@ export function shardOf(seriesId: string, shards: number): number {
  * Keyed by tenant → context key → attributes key rather than by the concatenated identity string:
  * V8 caches a string's hash in the string itself, and the decoders hand out the same context and
  * attribute-set objects (and so the same key strings) for repeated data, so a warm lookup hashes
- * nothing. Measured on the bench workload (`npx tsx bench/pipeline.ts`): ~1.4 µs per point with one
+ * nothing. Measured on the bench workload (`npx tsx test/bench/pipeline.ts`): ~1.4 µs per point with one
  * concatenated 500-character key, ~50 ns nested. When full it is cleared wholesale (cheaper than
  * LRU bookkeeping on the hot path; a miss only costs a hash).
  */

@@ -129,7 +129,7 @@ function readParts(input: ByteReader): SketchParts {
  * Finding them takes one scan of the range; sizing and writing then visit only them, where two
  * scans of the whole range (sizes, then bytes) with `countAt` and `varintLength` per bucket were
  * most of the cost of a short state, whose few values spread over ~170 buckets. Measured with
- * `npx tsx bench/aggregate-adds.ts`, number encode of a 20-point state: ~1,650 ns → ~1,050 ns.
+ * `npx tsx test/bench/aggregate-adds.ts`, number encode of a 20-point state: ~1,650 ns → ~1,050 ns.
  */
 const nonZero: number[] = [];
 /** The counts of {@link nonZero}'s buckets (same reuse): sizing and writing need no `countAt` lookups. */

@@ -77,7 +77,7 @@ let lastMapping: LogarithmicMapping | undefined;
  * The mapping for α, shared: a mapping is immutable, so every sketch (created or decoded) can use
  * the same one instead of computing four logarithms and allocating its own. A process uses one α
  * (the aggregate options'), so remembering the last one is enough. The saving is small next to the
- * stores (within the noise of `npx tsx bench/aggregate-adds.ts`, ≈ 100 ns/add either way), but it
+ * stores (within the noise of `npx tsx test/bench/aggregate-adds.ts`, ≈ 100 ns/add either way), but it
  * is one allocation fewer per short-lived sketch.
  * @throws ConfigError unless MIN_RELATIVE_ACCURACY ≤ α < 1.
  */

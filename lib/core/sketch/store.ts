@@ -42,9 +42,9 @@ function zeros(n: number): number[] {
  * overflows the way a Uint32 one would), sliced from a template of zeros. It used to be a
  * `Float64Array`, but V8 keeps typed arrays over 64 bytes off-heap, and creating one costs as much
  * as a few hundred adds: with short states (a sketch per series-window of 2–20 values) that creation
- * was most of the ingest time. Measured with `npx tsx bench/aggregate-adds.ts` (number add, states
+ * was most of the ingest time. Measured with `npx tsx test/bench/aggregate-adds.ts` (number add, states
  * of 20 points, sketch creation included): ~520 ns/add with lazy `Float64Array`s → ~120 ns/add; and
- * with `npx tsx bench/sketch.ts`: merges of 1,000-value sketches 1.46 M/s → 1.86 M/s (a `fill(0)`
+ * with `npx tsx test/bench/sketch.ts`: merges of 1,000-value sketches 1.46 M/s → 1.86 M/s (a `fill(0)`
  * array has SMI/holey elements instead, and merged 15% slower than the typed array); inserts the same
  * (≈ 45 M values/s, the cost is `Math.log`). The allocation keeps slack on both sides so that a range
  * growing one bucket at a time reallocates O(log n) times.
@@ -61,7 +61,7 @@ function zeros(n: number): number[] {
  * span ~350), so the dense array was reallocated ~3 times per store as the range grew, ~2.6 MB of
  * zeros per 10,000-point request, and encoding scanned the whole range for the few non-zero buckets.
  * Only the representation differs: every accessor answers the same, so encodings, merges and
- * quantiles are unchanged. Measured with `npx tsx bench/pipeline.ts`: see the commit message.
+ * quantiles are unchanged. Measured with `npx tsx test/bench/pipeline.ts`: see the commit message.
  */
 export class DenseStore {
   private counts: number[];

@@ -49,13 +49,13 @@ import { lambdaContext } from '#local/apigw-bridge.js';
 import { LocalCloseQueue } from '#local/close-queue.js';
 import { startDynalite } from '#local/dynalite.js';
 import { seededRandom } from '#local/random.js';
-import { createAuthorizerHandler } from '../functions/authorizer/create-handler.js';
-import { composeClose } from '../functions/close-worker/compose.js';
-import { createCloseWorkerHandler } from '../functions/close-worker/create-handler.js';
-import { composeIngest } from '../functions/ingest/compose.js';
-import { createIngestHandler } from '../functions/ingest/create-handler.js';
-import { createPlannerHandler } from '../functions/planner/create-handler.js';
-import { FakeTimestream } from '../test/support/fake-timestream.js';
+import { createAuthorizerHandler } from '../../functions/authorizer/create-handler.js';
+import { composeClose } from '../../functions/close-worker/compose.js';
+import { createCloseWorkerHandler } from '../../functions/close-worker/create-handler.js';
+import { composeIngest } from '../../functions/ingest/compose.js';
+import { createIngestHandler } from '../../functions/ingest/create-handler.js';
+import { createPlannerHandler } from '../../functions/planner/create-handler.js';
+import { FakeTimestream } from '../support/fake-timestream.js';
 import {
   DYNAMO_ITEM_STORAGE_OVERHEAD_BYTES,
   dynamoReadUnits,

@@ -3,7 +3,7 @@
  * does (API Gateway requests per started 512 KB, DynamoDB write units per started KB of item, read
  * units per started 4 KB, Timestream writes per started KiB of a WriteRecords call, Lambda GB-seconds
  * from the configured memory, log events + 26 bytes), and what a month of usage costs at given prices.
- * Pure: numbers in, numbers out (see bench/cost.ts for where the numbers come from).
+ * Pure: numbers in, numbers out (see test/bench/cost.ts for where the numbers come from).
  */
 import type { PriceTable } from './cost-prices.js';
 

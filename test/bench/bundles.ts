@@ -13,9 +13,9 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { FUNCTION_NAMES, type FunctionName, windrowEsbuildOptions } from '../infra/windrow-function.js';
-import { buildDashboard } from '../lib/dashboard/build.js';
-import { writeDashboardModule } from '../lib/dashboard/generate.js';
+import { FUNCTION_NAMES, type FunctionName, windrowEsbuildOptions } from '../../infra/windrow-function.js';
+import { buildDashboard } from '../../lib/dashboard/build.js';
+import { writeDashboardModule } from '../../lib/dashboard/generate.js';
 import { type BenchFigure, figure } from './report.js';
 
 const run = promisify(execFile);
@@ -42,7 +42,7 @@ export function sdkClients(metafile: Metafile): string[] {
 
 /** The query function imports the generated dashboard module; build it when it is missing. */
 function ensureDashboardModule(): void {
-  if (!existsSync(new URL('../lib/dashboard/generated/assets.ts', import.meta.url))) {
+  if (!existsSync(new URL('../../lib/dashboard/generated/assets.ts', import.meta.url))) {
     writeDashboardModule(buildDashboard());
   }
 }

@@ -5,7 +5,7 @@
  * to CloudWatch custom metrics and Amazon Managed Service for Prometheus.
  *
  * Request, item, record and log sizes and counts come from running windrow's own handlers
- * (bench/cost-measure.ts); prices from bench/cost-prices.ts; the arithmetic from bench/cost-model.ts.
+ * (test/bench/cost-measure.ts); prices from test/bench/cost-prices.ts; the arithmetic from test/bench/cost-model.ts.
  * What is not measured here is assumed, and said so in the output:
  *
  * - Lambda duration = compute time measured here × 1769 MB / the function's memory (the CPU share
@@ -470,7 +470,7 @@ async function main(): Promise<void> {
   const col = 13;
   const out: string[] = [];
   out.push(
-    `windrow on AWS, us-east-1, on-demand list prices read ${readOn} (bench/cost-prices.ts), free tiers left out.`,
+    `windrow on AWS, us-east-1, on-demand list prices read ${readOn} (test/bench/cost-prices.ts), free tiers left out.`,
     `Fleet: ${fleet.toLocaleString('en-US')} series, each exporting once a minute (${SDK_SERIES} series a request), or sending ${pointsPerSeriesMinute} points a minute in batches of ${COLLECTOR_POINTS.toLocaleString('en-US')} (${COLLECTOR_SERIES} series a batch); tiers ${config.tiers.map((t) => t.name).join(' → ')}, ${config.shards} shards.`,
     '',
     `${''.padEnd(w)}  ${'per 1M series-minutes'.padEnd(2 * col + 2)}  per 1M raw points`,
@@ -508,7 +508,7 @@ async function main(): Promise<void> {
     if (k.includes('Timestream')) out.push(`  ${k}: ${Number(v.toPrecision(4))}`);
   }
   out.push(
-    `Assumed: round trips DynamoDB ${ROUND_TRIP_MS.dynamodb} ms, Timestream ${ROUND_TRIP_MS.timestream} ms, SQS ${ROUND_TRIP_MS.sqs} ms; this machine's core = a Graviton core; Lambda platform and API access log lines as in bench/cost.ts; one API key per exporter, so the authorizer runs for 1 request in 5 (API Gateway caches its answer 5 minutes); ${IDLE_RECEIVES_PER_MINUTE} idle SQS receives a minute; 1h rollup measured with ${minutes} of 60 child windows and 1d with 1 of 24 hours, partial reads and compute scaled up. Queries, data transfer, cold starts and free tiers not included.`,
+    `Assumed: round trips DynamoDB ${ROUND_TRIP_MS.dynamodb} ms, Timestream ${ROUND_TRIP_MS.timestream} ms, SQS ${ROUND_TRIP_MS.sqs} ms; this machine's core = a Graviton core; Lambda platform and API access log lines as in test/bench/cost.ts; one API key per exporter, so the authorizer runs for 1 request in 5 (API Gateway caches its answer 5 minutes); ${IDLE_RECEIVES_PER_MINUTE} idle SQS receives a minute; 1h rollup measured with ${minutes} of 60 child windows and 1d with 1 of 24 hours, partial reads and compute scaled up. Queries, data transfer, cold starts and free tiers not included.`,
     `(${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );
   console.log(out.join('\n'));

@@ -7,7 +7,7 @@
  * sums, 20% delta explicit-bucket histograms with 15 bounds), grouped by series so that one state
  * holds one series' points, as in pre-aggregation.
  *
- * `npx tsx bench/aggregate-adds.ts` prints the table (best of 3 rounds; the machine is shared).
+ * `npx tsx test/bench/aggregate-adds.ts` prints the table (best of 3 rounds; the machine is shared).
  */
 import { pathToFileURL } from 'node:url';
 import {

@@ -3,8 +3,8 @@
  * dashboard and writes lib/dashboard/generated/assets.ts for the query Lambda.
  */
 import { relative } from 'node:path';
-import { buildDashboard } from '../lib/dashboard/build.js';
-import { writeDashboardModule } from '../lib/dashboard/generate.js';
+import { buildDashboard } from './build.js';
+import { writeDashboardModule } from './generate.js';
 
 const out = writeDashboardModule(buildDashboard());
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;

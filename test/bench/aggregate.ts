@@ -7,8 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { DEFAULT_AGGREGATE_OPTIONS, type FinalizeContext } from '#core/aggregate/contract.js';
 import { numberKind } from '#core/aggregate/number.js';
 import { ByteWriter } from '#core/codec/bytes.js';
-import { lognormalSample } from '../test/support/oracles.js';
-import { numberPoint } from '../test/support/points.js';
+import { lognormalSample } from '../support/oracles.js';
+import { numberPoint } from '../support/points.js';
 import { type BenchFigure, figure, opsPerSecond } from './report.js';
 
 const VALUES = 10_000;
