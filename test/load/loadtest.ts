@@ -141,7 +141,8 @@ export function configFor(options: LoadTestOptions): WindrowConfig {
 
 export interface LoadTestHooks {
   /** Runs after the load and before closing (tests use it to show a mismatch is caught). */
-  readonly afterLoad?: (stack: LocalStack) => Promise<void>;
+  /** Runs after the load, before closing; gets the time span of the accepted points. */
+  readonly afterLoad?: (stack: LocalStack, span: { firstMs: number; lastMs: number }) => Promise<void>;
 }
 
 /** Runs the whole load test; never throws for a failed check (the report says FAIL). */
@@ -224,7 +225,7 @@ export async function runLoadTest(
     const problems: string[] = [];
     const lastMs = Number.isFinite(m.maxTimeMs) ? m.maxTimeMs : clock.nowMs();
     const firstMs = Number.isFinite(m.minTimeMs) ? m.minTimeMs : lastMs;
-    await hooks.afterLoad?.(stack);
+    await hooks.afterLoad?.(stack, { firstMs, lastMs });
     const closing = await closeEverything(stack, config, clock, lastMs, options.closeTimeoutMs);
     if (!closing.complete) {
       problems.push(
