@@ -3,28 +3,10 @@
  * `compose` place of each function reads config and env, this module reads nothing.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AwsClientOptions, awsClientConfig } from '../aws-client.js';
 
-export interface DynamoClientOptions {
-  /** e.g. `http://127.0.0.1:4567` for dynalite; unset for AWS. */
-  readonly endpoint?: string;
-  /** Unset: the SDK's default chain (in Lambda, `AWS_REGION`). */
-  readonly region?: string;
-  /** Unset: the SDK's default credential chain. */
-  readonly credentials?: {
-    readonly accessKeyId: string;
-    readonly secretAccessKey: string;
-    readonly sessionToken?: string;
-  };
-  /**
-   * SDK-level attempts per request (SDK default 3). The window store and catalog run their own
-   * bounded backoff on top (see `retry.ts`), so a small number keeps the total budget predictable.
-   */
-  readonly maxAttempts?: number;
-  /** Per-request timeout (ms); a hung socket becomes a retryable `TimeoutError`. Default 5000. */
-  readonly requestTimeoutMs?: number;
-  /** TCP connect timeout (ms). Default 1000. */
-  readonly connectionTimeoutMs?: number;
-}
+/** `requestTimeoutMs` defaults to 5000 for DynamoDB. */
+export type DynamoClientOptions = AwsClientOptions;
 
 /**
  * A DynamoDB client from explicit options.
@@ -36,16 +18,7 @@ export interface DynamoClientOptions {
  * const local = createDynamoClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
  */
 export function createDynamoClient(options: DynamoClientOptions = {}): DynamoDBClient {
-  return new DynamoDBClient({
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.region === undefined ? {} : { region: options.region }),
-    ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
-    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-    requestHandler: {
-      requestTimeout: options.requestTimeoutMs ?? 5000,
-      connectionTimeout: options.connectionTimeoutMs ?? 1000,
-    },
-  });
+  return new DynamoDBClient(awsClientConfig(options, 5_000));
 }
 
 /** Dummy credentials: dynalite checks that a request is signed, not by whom. */

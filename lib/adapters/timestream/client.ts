@@ -4,31 +4,10 @@
  * and env, this module reads nothing.
  */
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { type AwsClientOptions, awsClientConfig } from '../aws-client.js';
 
-export interface TimestreamClientOptions {
-  /**
-   * A fixed endpoint (a local fake, a VPC endpoint); unset for AWS, where the SDK discovers the
-   * account's ingest endpoint (DescribeEndpoints) as Timestream requires.
-   */
-  readonly endpoint?: string;
-  /** Unset: the SDK's default chain (in Lambda, `AWS_REGION`). */
-  readonly region?: string;
-  /** Unset: the SDK's default credential chain. */
-  readonly credentials?: {
-    readonly accessKeyId: string;
-    readonly secretAccessKey: string;
-    readonly sessionToken?: string;
-  };
-  /**
-   * SDK-level attempts per request (SDK default 3). The sink runs its own bounded backoff on top, so a
-   * small number keeps the total budget predictable.
-   */
-  readonly maxAttempts?: number;
-  /** Per-request timeout (ms); a hung socket becomes a retryable `TimeoutError`. Default 5000. */
-  readonly requestTimeoutMs?: number;
-  /** TCP connect timeout (ms). Default 1000. */
-  readonly connectionTimeoutMs?: number;
-}
+/** `requestTimeoutMs` defaults to 5000 for writes (25,000 for queries, see reader.ts). */
+export type TimestreamClientOptions = AwsClientOptions;
 
 /**
  * A Timestream write client from explicit options.
@@ -40,14 +19,5 @@ export interface TimestreamClientOptions {
  * const local = createTimestreamWriteClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
  */
 export function createTimestreamWriteClient(options: TimestreamClientOptions = {}): TimestreamWriteClient {
-  return new TimestreamWriteClient({
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.region === undefined ? {} : { region: options.region }),
-    ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
-    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-    requestHandler: {
-      requestTimeout: options.requestTimeoutMs ?? 5000,
-      connectionTimeout: options.connectionTimeoutMs ?? 1000,
-    },
-  });
+  return new TimestreamWriteClient(awsClientConfig(options, 5_000));
 }

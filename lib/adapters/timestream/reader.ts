@@ -35,6 +35,7 @@ import type { ResultQuery, ResultReader, ResultRecord } from '../../app/results.
 import type { FinalStats } from '../../core/aggregate/contract.js';
 import { StateCodecError } from '../../core/errors.js';
 import type { Attributes, AttributeValue, MetricKind } from '../../core/point.js';
+import { awsClientConfig } from '../aws-client.js';
 import { windowKindOf } from '../dynamodb/results-keys.js';
 import type { DimensionPolicy } from './attribute-policy.js';
 import { backoffDelayMs, type RetryOptions, resolveRetry } from './backoff.js';
@@ -78,16 +79,7 @@ const MISSING = Symbol('missing');
  * @example const client = createTimestreamQueryClient({ region: 'eu-west-1', maxAttempts: 2 });
  */
 export function createTimestreamQueryClient(options: TimestreamClientOptions = {}): TimestreamQueryClient {
-  return new TimestreamQueryClient({
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.region === undefined ? {} : { region: options.region }),
-    ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
-    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-    requestHandler: {
-      requestTimeout: options.requestTimeoutMs ?? 25_000,
-      connectionTimeout: options.connectionTimeoutMs ?? 1000,
-    },
-  });
+  return new TimestreamQueryClient(awsClientConfig(options, 25_000));
 }
 
 /**
