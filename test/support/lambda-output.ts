@@ -1,7 +1,7 @@
 /**
  * What a Powertools-instrumented handler writes, read back the way CloudWatch would see it: one JSON
  * record per line from stdout and stderr (WARN and ERROR go to stderr), log lines and EMF blobs told
- * apart by `_aws`. Shared by the close worker and planner tests.
+ * apart by `_aws`. Shared by the ingest, close worker and planner handler tests.
  */
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { vi } from 'vitest';

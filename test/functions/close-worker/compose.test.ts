@@ -19,9 +19,9 @@ import { SeriesIdCache } from '#core/series/id.js';
 import { composeClose, readCloseEnvironment } from '../../../functions/close-worker/compose.js';
 import { CloseHarness } from '../../support/close-harness.js';
 import { startDynalite } from '../../support/dynalite.js';
+import { captureOutput, lambdaContext, logs, sqsEvent } from '../../support/lambda-output.js';
 import { MemoryLookup } from '../../support/memory-close.js';
 import { ManualClock } from '../../support/memory-ports.js';
-import { captureOutput, lambdaContext, logs, sqsEvent } from './output.js';
 
 afterEach(() => {
   vi.unstubAllEnvs();

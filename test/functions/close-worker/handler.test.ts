@@ -25,7 +25,7 @@ import {
   metricNames,
   type RecordSpec,
   sqsEvent,
-} from './output.js';
+} from '../../support/lambda-output.js';
 
 const TIERS = ['1m', '1h', '1d'];
 const T0 = Date.UTC(2026, 10, 25, 17, 0, 0);

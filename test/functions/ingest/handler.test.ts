@@ -13,52 +13,12 @@ import { createIngestHandler, type IngestHandlerOptions } from '../../../functio
 import { IngestMetric } from '../../../functions/ingest/telemetry.js';
 import { type HttpEventOptions, httpEvent, lambdaContext } from '../../support/apigw.js';
 import { decodingIngest, FIXTURE_NOW_MS, fixture, ingestResult } from '../../support/ingest-fakes.js';
+import { captureOutput, emf, type LogRecord, logs } from '../../support/lambda-output.js';
 
 const config = parseConfig({});
 const PB = { 'content-type': 'application/x-protobuf' };
 const JSON_CT = { 'content-type': 'application/json' };
 
-type LogRecord = Record<string, unknown>;
-
-interface EmfRecord extends LogRecord {
-  _aws: {
-    CloudWatchMetrics: {
-      Namespace: string;
-      Dimensions: string[][];
-      Metrics: { Name: string; Unit: string }[];
-    }[];
-  };
-}
-
-/**
- * Everything written to stdout and stderr while `run` runs, one JSON record per line (Powertools
- * writes WARN and ERROR to stderr; in Lambda both reach CloudWatch Logs).
- */
-async function captureOutput(run: () => Promise<void>): Promise<LogRecord[]> {
-  const chunks: string[] = [];
-  const record = ((chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stdout.write;
-  const spies = [
-    vi.spyOn(process.stdout, 'write').mockImplementation(record),
-    vi.spyOn(process.stderr, 'write').mockImplementation(record),
-  ];
-  try {
-    await run();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return chunks
-    .join('')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => (line.startsWith('{') ? (JSON.parse(line) as LogRecord) : { unstructured: line }));
-}
-
-const isEmf = (r: LogRecord): r is EmfRecord => '_aws' in r;
-const logs = (records: LogRecord[]) => records.filter((r) => !isEmf(r));
-const emf = (records: LogRecord[]) => records.filter(isEmf);
 /** The EMF records carrying metric `name`. */
 const metric = (records: LogRecord[], name: string) =>
   emf(records).filter((r) => r._aws.CloudWatchMetrics[0]?.Metrics.some((m) => m.Name === name));

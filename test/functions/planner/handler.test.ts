@@ -16,7 +16,7 @@ import {
   logs,
   metric,
   metricNames,
-} from '../close-worker/output.js';
+} from '../../support/lambda-output.js';
 
 const REPORT: PlanReport = {
   jobs: 21,
