@@ -63,6 +63,21 @@ export const MAX_SERIES_IDENTITY_CHARS = 200_000;
  */
 const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
 
+/**
+ * Whether a context's or attribute set's canonical key holds an unpaired surrogate, decided once per
+ * object: decoders hand out the same interned objects for repeated data (and warm Lambdas keep
+ * them), so the scan does not run for every series of every request.
+ */
+const surrogateVerdicts = new WeakMap<{ readonly key: string }, boolean>();
+function holdsLoneSurrogate(keyed: { readonly key: string }): boolean {
+  let verdict = surrogateVerdicts.get(keyed);
+  if (verdict === undefined) {
+    verdict = LONE_SURROGATE_ESCAPE.test(keyed.key);
+    surrogateVerdicts.set(keyed, verdict);
+  }
+  return verdict;
+}
+
 /** Descriptions are kept in the catalog up to this length (they are text for people). */
 const MAX_CATALOG_DESCRIPTION = 1_024;
 
@@ -149,7 +164,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
         group.series.delete(entry.seriesId);
         continue;
       }
-      if (LONE_SURROGATE_ESCAPE.test(entry.context.key) || LONE_SURROGATE_ESCAPE.test(entry.attributes.key)) {
+      if (holdsLoneSurrogate(entry.context) || holdsLoneSurrogate(entry.attributes)) {
         invalidPoints += entry.points;
         invalidSeries++;
         group.series.delete(entry.seriesId);
