@@ -78,9 +78,6 @@ function holdsLoneSurrogate(keyed: { readonly key: string }): boolean {
   return verdict;
 }
 
-/** Descriptions are kept in the catalog up to this length (they are text for people). */
-const MAX_CATALOG_DESCRIPTION = 1_024;
-
 /** Partials stay one day past the correction horizon, then DynamoDB TTL removes them for free. */
 const PARTIAL_RETENTION_AFTER_HORIZON_MS = 86_400_000;
 
@@ -127,6 +124,8 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
       maxAttributes: config.limits.maxAttributes,
       maxKeyLength: config.limits.maxKeyLength,
       maxValueLength: config.limits.maxValueLength,
+      maxNameLength: config.limits.maxNameLength,
+      maxUnitLength: config.limits.maxUnitLength,
     },
     (point) => {
       if (++sunk > config.limits.maxPointsPerRequest) return;
@@ -308,13 +307,8 @@ function seriesMeta(entry: SeriesWindowState): SeriesMeta {
   return {
     tenant: entry.tenant,
     seriesId: entry.seriesId,
-    metric:
-      entry.context.metric.description.length > MAX_CATALOG_DESCRIPTION
-        ? {
-            ...entry.context.metric,
-            description: entry.context.metric.description.slice(0, MAX_CATALOG_DESCRIPTION),
-          }
-        : entry.context.metric,
+    // Descriptions arrive already cut to MAX_DESCRIPTION_LENGTH (core/series/canonical.ts).
+    metric: entry.context.metric,
     resource: entry.context.resource.attributes,
     scope: entry.context.scope,
     attributes: entry.attributes.attributes,

@@ -32,6 +32,9 @@ export interface AttributeSet {
 export interface Scope {
   readonly name: string;
   readonly version: string;
+  /** Instrumentation scope attributes (InstrumentationScope field 3); absent when the scope has none,
+   *  so scopes without attributes keep the shape (and series ids) they had before scope attributes. */
+  readonly attributes?: Attributes;
 }
 
 export const MetricKind = {
@@ -131,6 +134,8 @@ export const RejectReason = {
   missingField: 'missing_field',
   invalidField: 'invalid_field',
   attributeLimit: 'attribute_limit',
+  /** Metric name longer than `limits.maxNameLength` or unit longer than `limits.maxUnitLength`. */
+  nameLimit: 'name_limit',
   /** Past `limits.maxPointsPerRequest` in one request. */
   pointLimit: 'point_limit',
   /** The tenant created more new series in this window than `limits.maxNewSeriesPerWindow`. */
@@ -168,6 +173,9 @@ export interface NormalizeOptions {
   readonly maxAttributes: number;
   readonly maxKeyLength: number;
   readonly maxValueLength: number;
+  /** Longest metric name accepted (OpenTelemetry's instrument-name limit is 255). */
+  readonly maxNameLength: number;
+  readonly maxUnitLength: number;
 }
 
 export const DEFAULT_NORMALIZE_LIMITS = {
@@ -175,7 +183,12 @@ export const DEFAULT_NORMALIZE_LIMITS = {
   maxAttributes: 128,
   maxKeyLength: 256,
   maxValueLength: 4096,
+  maxNameLength: 255,
+  maxUnitLength: 63,
 } as const;
+
+/** Descriptions are documentation, not identity: longer ones are cut to this many characters. */
+export const MAX_DESCRIPTION_LENGTH = 1024;
 
 /** What a decoder returns for a body it could decode: the accepted points and what was refused. */
 export interface DecodeResult {

@@ -63,6 +63,8 @@ export function runDemo(config: WindrowConfig, options: DemoOptions): DemoResult
       maxAttributes: config.limits.maxAttributes,
       maxKeyLength: config.limits.maxKeyLength,
       maxValueLength: config.limits.maxValueLength,
+      maxNameLength: config.limits.maxNameLength,
+      maxUnitLength: config.limits.maxUnitLength,
     });
     pointsAccepted += decoded.points.length;
     pointsRejected += decoded.rejections.total;

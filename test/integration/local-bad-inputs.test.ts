@@ -164,6 +164,30 @@ const cases: Case[] = [
     message: /points/,
   },
   {
+    // Regression: a 100 KB metric name was accepted and stored.
+    name: 'points: 100 KB metric name',
+    path: '/v1/points',
+    headers: JSON_TYPE,
+    body: JSON.stringify({ points: [{ metric: 'm'.repeat(100_000), timestamp: NOW, value: 1 }] }),
+    status: 200,
+    message: /"reasons":\{"name_limit":1\}.*more than the limit of 255/,
+  },
+  {
+    name: 'points: 64-character unit',
+    path: '/v1/points',
+    headers: JSON_TYPE,
+    body: JSON.stringify({ points: [{ metric: 'm', unit: 'u'.repeat(64), timestamp: NOW, value: 1 }] }),
+    status: 200,
+    message: /name_limit.*unit has 64 characters/,
+  },
+  {
+    name: 'OTLP: 256-character metric name',
+    headers: JSON_TYPE,
+    body: otlpGauge(1).replace('"name":"g"', `"name":"${'g'.repeat(256)}"`),
+    status: 200,
+    message: /1 name_limit/,
+  },
+  {
     name: 'points: bad timestamp',
     path: '/v1/points',
     headers: JSON_TYPE,

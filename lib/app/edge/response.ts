@@ -6,7 +6,7 @@
  * |---|---|---|
  * | otlp-protobuf | `ExportMetricsServiceResponse` (empty when nothing was rejected) | `google.rpc.Status` |
  * | otlp-json | `{}` or `{"partialSuccess":{"rejectedDataPoints":"3","errorMessage":"…"}}` | `{"code":3,"message":"…"}` |
- * | points | `{"accepted":9,"rejected":1,"errors":["…"]}` | `{"error":"…"}` |
+ * | points | `{"accepted":9,"rejected":1,"reasons":{"name_limit":1},"errors":["…"]}` | `{"error":"…"}` |
  *
  * `rejectedDataPoints` is a string in JSON: it is an int64, which the proto3 JSON mapping (that
  * OTLP/JSON follows) writes as a decimal string; parsers accept both, and the JS exporter only logs it.
@@ -63,6 +63,7 @@ export function successResponse(format: IngestFormat, result: IngestCounts): Res
       return json(200, {
         accepted: result.accepted,
         rejected: result.rejected,
+        reasons: result.rejections.byReason,
         errors: result.rejections.messages.map((m) => truncateUtf8(m, MAX_POINT_ERROR_BYTES)),
       });
   }

@@ -42,6 +42,10 @@ export interface RequestLimits {
   readonly maxAttributes: number;
   readonly maxKeyLength: number;
   readonly maxValueLength: number;
+  /** Longest metric name accepted (255: OpenTelemetry's instrument-name limit); longer → `name_limit`. */
+  readonly maxNameLength: number;
+  /** Longest unit accepted (63: OpenTelemetry's instrument-unit limit); longer → `name_limit`. */
+  readonly maxUnitLength: number;
   /** New series a tenant may create per first-tier window (the cardinality guard). */
   readonly maxNewSeriesPerWindow: number;
 }
@@ -79,6 +83,8 @@ export const DEFAULT_CONFIG_INPUT = {
     maxAttributes: 128,
     maxKeyLength: 256,
     maxValueLength: 4096,
+    maxNameLength: 255,
+    maxUnitLength: 63,
     maxNewSeriesPerWindow: 50_000,
   },
 } as const satisfies ConfigInput;
@@ -291,6 +297,8 @@ function parseLimits(value: unknown): RequestLimits {
     maxAttributes: get('maxAttributes'),
     maxKeyLength: get('maxKeyLength'),
     maxValueLength: get('maxValueLength'),
+    maxNameLength: get('maxNameLength'),
+    maxUnitLength: get('maxUnitLength'),
     maxNewSeriesPerWindow: get('maxNewSeriesPerWindow'),
   };
 }

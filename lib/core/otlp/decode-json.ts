@@ -120,18 +120,36 @@ function resourceMetrics(rm: JsonObject, n: Normalizer): void {
   for (let i = 0; i < sms.length; i++) {
     const sm = at(sms[i], `scopeMetrics[${i}]`);
     const s = optionalObject(sm, 'scope');
-    const scope: Scope =
-      s === undefined
-        ? EMPTY_SCOPE
-        : { name: optionalString(s, 'name'), version: optionalString(s, 'version') };
+    const scope = s === undefined ? EMPTY_SCOPE : scopeInfo(s, n);
     const ms = optionalArray(sm, 'metrics');
     for (let j = 0; j < ms.length; j++) metric(at(ms[j], `metrics[${j}]`), resource, scope, n);
   }
 }
 
-const EMPTY_SCOPE: Scope = { name: '', version: '' };
+/** An instrumentation scope with its attribute set (for the series key) and its limit problem. */
+interface ScopeInfo {
+  readonly scope: Scope;
+  readonly attrs: AttributeSetInfo;
+  readonly problem: string | undefined;
+}
 
-function metric(m: JsonObject, resource: ResourceInfo, scope: Scope, n: Normalizer): void {
+const EMPTY_SCOPE: ScopeInfo = {
+  scope: { name: '', version: '' },
+  attrs: attributeSet([]),
+  problem: undefined,
+};
+
+function scopeInfo(s: JsonObject, n: Normalizer): ScopeInfo {
+  const attrs = jsonAttributes(optionalArray(s, 'attributes'));
+  const limit = attrs.count === 0 ? undefined : attributeProblem(attrs, n.options);
+  return {
+    scope: { name: optionalString(s, 'name'), version: optionalString(s, 'version') },
+    attrs,
+    problem: limit === undefined ? undefined : `instrumentation scope: ${limit}`,
+  };
+}
+
+function metric(m: JsonObject, resource: ResourceInfo, scope: ScopeInfo, n: Normalizer): void {
   const name = optionalString(m, 'name');
   const description = optionalString(m, 'description');
   const unit = optionalString(m, 'unit');
@@ -151,19 +169,24 @@ function metric(m: JsonObject, resource: ResourceInfo, scope: Scope, n: Normaliz
   const points = optionalArray(data, 'dataPoints');
   if (points.length === 0) return;
 
-  const problem = metricProblem(name, kind, temporality, resource);
+  const problem = metricProblem({ name, unit, kind, temporality }, n.options, resource, scope);
   if (problem !== undefined) {
     n.refuse(problem.reason, name, 0, problem.message, points.length);
     return;
   }
-  const ctx = metricContext(resource.attrs.set, scope, {
-    name,
-    unit,
-    description,
-    kind,
-    temporality: (hasTemporality ? temporality : Temporality.unspecified) as Temporality,
-    monotonic,
-  });
+  const ctx = metricContext(
+    resource.attrs.set,
+    scope.scope,
+    {
+      name,
+      unit,
+      description,
+      kind,
+      temporality: (hasTemporality ? temporality : Temporality.unspecified) as Temporality,
+      monotonic,
+    },
+    scope.attrs.set,
+  );
   const read = POINT_READERS[kind];
   for (let i = 0; i < points.length; i++) {
     const p = points[i];

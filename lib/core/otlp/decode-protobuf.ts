@@ -6,7 +6,7 @@
  * - ResourceMetrics{resource=1, scope_metrics=2, schema_url=3}; Resource{attributes=1,
  *   dropped_attributes_count=2}
  * - ScopeMetrics{scope=1, metrics=2, schema_url=3}; InstrumentationScope{name=1, version=2,
- *   attributes=3, dropped_attributes_count=4}
+ *   attributes=3, dropped_attributes_count=4} (scope attributes are part of the series identity)
  * - Metric{name=1, description=2, unit=3, gauge=5, sum=7, histogram=9, exponential_histogram=10,
  *   summary=11, metadata=12}; 4, 6, 8 were the retired int_* kinds and are skipped as unknown
  * - Gauge{data_points=1}; Sum{data_points=1, aggregation_temporality=2, is_monotonic=3};
@@ -148,14 +148,21 @@ function resourceInfo(r: WireReader, start: number, end: number, n: Normalizer):
   return { attrs, problem: limit === undefined ? undefined : `resource: ${limit}` };
 }
 
+/** An instrumentation scope with its attribute set (for the series key) and its limit problem. */
+interface ScopeInfo {
+  readonly scope: Scope;
+  readonly attrs: AttributeSetInfo;
+  readonly problem: string | undefined;
+}
+
 function scopeMetrics(r: WireReader, end: number, resource: ResourceInfo, n: Normalizer): void {
   const begin = r.pos;
-  let scope: Scope = EMPTY_SCOPE;
+  let scope: ScopeInfo = EMPTY_SCOPE;
   while (r.pos < end) {
     const tag = r.tag(end);
     if (tag === ((1 << 3) | LEN)) {
       const stop = r.len(end);
-      scope = instrumentationScope(r, stop);
+      scope = instrumentationScope(r, stop, n);
       r.pos = stop;
     } else if (tag >>> 3 <= 3) {
       if ((tag & 7) !== LEN) throw wrongWireType('ScopeMetrics', tag >>> 3, tag & 7);
@@ -177,20 +184,41 @@ function scopeMetrics(r: WireReader, end: number, resource: ResourceInfo, n: Nor
   }
 }
 
-const EMPTY_SCOPE: Scope = { name: '', version: '' };
+const EMPTY_SCOPE: ScopeInfo = {
+  scope: { name: '', version: '' },
+  attrs: attributeSet([]),
+  problem: undefined,
+};
 
-function instrumentationScope(r: WireReader, end: number): Scope {
+/** InstrumentationScope{name=1, version=2, attributes=3 (repeated KeyValue), dropped_attributes_count=4}. */
+function instrumentationScope(r: WireReader, end: number, n: Normalizer): ScopeInfo {
+  const start = r.pos;
   let name = '';
   let version = '';
+  let aStart = -1;
+  let aEnd = -1;
+  let contiguous = true;
   while (r.pos < end) {
+    const at = r.pos;
     const tag = r.tag(end);
     if (tag === ((1 << 3) | LEN)) name = r.string(end);
     else if (tag === ((2 << 3) | LEN)) version = r.string(end);
-    else if (tag >>> 3 === 1 || tag >>> 3 === 2 || tag >>> 3 === 3) {
+    else if (tag === ((3 << 3) | LEN)) {
+      if (aStart < 0) aStart = at;
+      else if (at !== aEnd) contiguous = false;
+      r.pos = r.len(end);
+      aEnd = r.pos;
+    } else if (tag >>> 3 >= 1 && tag >>> 3 <= 3) {
       throw wrongWireType('InstrumentationScope', tag >>> 3, tag & 7);
     } else r.skip(tag & 7, end);
   }
-  return { name, version };
+  const attrs = attributesOf(r, start, end, aStart, aEnd, contiguous, 3);
+  const limit = attrs.count === 0 ? undefined : attributeProblem(attrs, n.options);
+  return {
+    scope: { name, version },
+    attrs,
+    problem: limit === undefined ? undefined : `instrumentation scope: ${limit}`,
+  };
 }
 
 /** Metric.data oneof field number → kind. */
@@ -202,7 +230,7 @@ const DATA_KINDS: Partial<Record<number, MetricKind>> = {
   11: MetricKind.summary,
 };
 
-function metric(r: WireReader, end: number, resource: ResourceInfo, scope: Scope, n: Normalizer): void {
+function metric(r: WireReader, end: number, resource: ResourceInfo, scope: ScopeInfo, n: Normalizer): void {
   let name = '';
   let description = '';
   let unit = '';
@@ -259,19 +287,24 @@ function metric(r: WireReader, end: number, resource: ResourceInfo, scope: Scope
   }
   if (pointCount === 0) return;
 
-  const problem = metricProblem(name, kind, temporality, resource);
+  const problem = metricProblem({ name, unit, kind, temporality }, n.options, resource, scope);
   if (problem !== undefined) {
     n.refuse(problem.reason, name, 0, problem.message, pointCount);
     return;
   }
-  const ctx = metricContext(resource.attrs.set, scope, {
-    name,
-    unit,
-    description,
-    kind,
-    temporality: (hasTemporality ? temporality : Temporality.unspecified) as Temporality,
-    monotonic,
-  });
+  const ctx = metricContext(
+    resource.attrs.set,
+    scope.scope,
+    {
+      name,
+      unit,
+      description,
+      kind,
+      temporality: (hasTemporality ? temporality : Temporality.unspecified) as Temporality,
+      monotonic,
+    },
+    scope.attrs.set,
+  );
 
   // Pass 2: the points.
   r.pos = dataStart;

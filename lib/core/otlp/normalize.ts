@@ -18,7 +18,10 @@
  *   count, min > max, counts not exact integers, exponential scale outside [-10, 20]), quantiles
  *   outside [0, 1], or (JSON) a field of the wrong type;
  * - `attribute_limit`: more than `maxAttributes` keys, a key longer than `maxKeyLength`, or a value
- *   longer than `maxValueLength` (lengths in UTF-16 code units; see `CanonicalValue.length`);
+ *   longer than `maxValueLength` (lengths in UTF-16 code units; see `CanonicalValue.length`), in the
+ *   point's, the resource's or the instrumentation scope's attributes;
+ * - `name_limit`: a metric name longer than `maxNameLength` or a unit longer than `maxUnitLength`
+ *   (UTF-16 code units; a metric-level problem, so every point of the metric);
  * - `non_finite_value`: NaN or ±Infinity in a value, or in a histogram's sum, min, max or zero
  *   threshold, or in a summary's sum or quantile values.
  * Points flagged NO_RECORDED_VALUE are skipped by the decoders: they carry no data, so they are
@@ -57,7 +60,17 @@ export const MAX_EXP_SCALE = 20;
 /** Where a point came from, for rejection messages. */
 export type Describe = (metric: string, index: number) => string;
 
-export const describeOtlpPoint: Describe = (metric, index) => `metric "${metric}" point ${index}`;
+export const describeOtlpPoint: Describe = (metric, index) => `metric "${shownName(metric)}" point ${index}`;
+
+/** Longest metric name quoted in a rejection message: an over-long name is cut, not echoed whole. */
+const SHOWN_NAME_LENGTH = 128;
+
+/** A metric name as quoted in messages: cut with an ellipsis past {@link SHOWN_NAME_LENGTH}. */
+export function shownName(name: string): string {
+  return name.length <= SHOWN_NAME_LENGTH
+    ? name
+    : `${name.slice(0, SHOWN_NAME_LENGTH)}… (${name.length} characters)`;
+}
 
 /** Receives each accepted point as it is decoded (see {@link Normalizer}). */
 export type PointSink = (point: NormalizedPoint) => void;
@@ -412,23 +425,47 @@ export interface RawSummary {
   quantiles: { quantile: number; value: number }[];
 }
 
-/** A problem shared by every point of a metric, or undefined. */
+/** What the metric-level checks need of a metric. */
+export interface MetricHeader {
+  readonly name: string;
+  readonly unit: string;
+  readonly kind: MetricKind;
+  readonly temporality: number;
+}
+
+/** A problem shared by every point of a metric (its own, its resource's or its scope's), or undefined. */
 export function metricProblem(
-  name: string,
-  kind: MetricKind,
-  temporality: number,
+  m: MetricHeader,
+  options: NormalizeOptions,
   resource: { readonly problem: string | undefined },
+  scope: { readonly problem: string | undefined } = NO_PROBLEM,
 ): { reason: RejectReason; message: string } | undefined {
-  if (name === '') return { reason: Reason.missingField, message: 'the metric has no name' };
-  if (kind !== MetricKind.gauge && kind !== MetricKind.summary) {
-    if (temporality !== Temporality.delta && temporality !== Temporality.cumulative) {
+  if (m.name === '') return { reason: Reason.missingField, message: 'the metric has no name' };
+  const named = nameProblem(m.name, m.unit, options);
+  if (named !== undefined) return { reason: Reason.nameLimit, message: named };
+  if (m.kind !== MetricKind.gauge && m.kind !== MetricKind.summary) {
+    if (m.temporality !== Temporality.delta && m.temporality !== Temporality.cumulative) {
       return {
         reason: Reason.invalidField,
-        message: `aggregation_temporality ${temporality} is not DELTA (1) or CUMULATIVE (2)`,
+        message: `aggregation_temporality ${m.temporality} is not DELTA (1) or CUMULATIVE (2)`,
       };
     }
   }
   if (resource.problem !== undefined) return { reason: Reason.attributeLimit, message: resource.problem };
+  if (scope.problem !== undefined) return { reason: Reason.attributeLimit, message: scope.problem };
+  return undefined;
+}
+
+const NO_PROBLEM = { problem: undefined };
+
+/** Why a metric name or unit breaks `maxNameLength` / `maxUnitLength`, or undefined. */
+export function nameProblem(name: string, unit: string, options: NormalizeOptions): string | undefined {
+  if (name.length > options.maxNameLength) {
+    return `the metric name has ${name.length} characters, more than the limit of ${options.maxNameLength}`;
+  }
+  if (unit.length > options.maxUnitLength) {
+    return `the unit has ${unit.length} characters, more than the limit of ${options.maxUnitLength}`;
+  }
   return undefined;
 }
 

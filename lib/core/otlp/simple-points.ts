@@ -39,13 +39,20 @@ import {
   metricContext,
 } from '../series/canonical.js';
 import { isObject, type Json, type JsonObject, parseJsonBody, ShapeError } from './json-values.js';
-import { attributeProblem, Normalizer, type PointSink, type PointTimes } from './normalize.js';
+import {
+  attributeProblem,
+  Normalizer,
+  nameProblem,
+  type PointSink,
+  type PointTimes,
+  shownName,
+} from './normalize.js';
 import { MAX_ANY_VALUE_DEPTH } from './pb-attributes.js';
 
 const SCOPE: Scope = { name: '', version: '' };
 
 const describeSimplePoint = (metric: string, index: number): string =>
-  metric === '' ? `points[${index}]` : `points[${index}] ("${metric}")`;
+  metric === '' ? `points[${index}]` : `points[${index}] ("${shownName(metric)}")`;
 
 /**
  * Decodes and normalizes a simple points body.
@@ -97,6 +104,11 @@ function simplePoint(
   if (typeof metric !== 'string') throw new ShapeError('metric must be a string');
   const unit = p.unit ?? '';
   if (typeof unit !== 'string') throw new ShapeError('unit must be a string');
+  const named = nameProblem(metric, unit, n.options);
+  if (named !== undefined) {
+    n.refuse(RejectReason.nameLimit, metric, index, named);
+    return;
+  }
   const resource = plainAttributes(p.resource, 'resource');
   const limit = attributeProblem(resource, n.options);
   if (limit !== undefined) {

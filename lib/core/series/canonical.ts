@@ -28,13 +28,14 @@
  * - JSON.stringify escapes control characters, so a key never contains a raw `\u0000` (id.ts joins
  *   keys with it).
  */
-import type {
-  AttributeSet,
-  Attributes,
-  AttributeValue,
-  MetricContext,
-  MetricDescriptor,
-  Scope,
+import {
+  type AttributeSet,
+  type Attributes,
+  type AttributeValue,
+  MAX_DESCRIPTION_LENGTH,
+  type MetricContext,
+  type MetricDescriptor,
+  type Scope,
 } from '../point.js';
 
 /** A decoded attribute value together with its canonical fragment (see the grammar above). */
@@ -161,11 +162,21 @@ export const EMPTY_ATTRIBUTE_SET_INFO: AttributeSetInfo = {
 
 /**
  * The context shared by every point of one OTLP `Metric`. Its key covers the resource's attribute key,
- * scope name and version, metric name, unit, kind, temporality and monotonicity; the description is
- * documentation and is left out, so editing it does not start new series.
+ * scope name, version and attributes, metric name, unit, kind, temporality and monotonicity (the
+ * OpenTelemetry data model counts the instrumentation scope, attributes included, in a stream's
+ * identity). The description is documentation and is left out, so editing it does not start new
+ * series; it is cut to {@link MAX_DESCRIPTION_LENGTH} characters.
+ *
+ * Scope attributes enter the key only when there are some, so series whose scope has none keep the
+ * ids they had before scope attributes were decoded.
  */
-export function metricContext(resource: AttributeSet, scope: Scope, metric: MetricDescriptor): MetricContext {
-  const key = JSON.stringify([
+export function metricContext(
+  resource: AttributeSet,
+  scope: Scope,
+  metric: MetricDescriptor,
+  scopeAttributes: AttributeSet = EMPTY_ATTRIBUTE_SET,
+): MetricContext {
+  const parts: unknown[] = [
     resource.key,
     scope.name,
     scope.version,
@@ -174,8 +185,24 @@ export function metricContext(resource: AttributeSet, scope: Scope, metric: Metr
     metric.kind,
     metric.temporality,
     metric.monotonic,
-  ]);
-  return { resource, scope, metric, key };
+  ];
+  let fullScope = scope;
+  if (scopeAttributes.key !== '') {
+    parts.push(scopeAttributes.key);
+    fullScope = { name: scope.name, version: scope.version, attributes: scopeAttributes.attributes };
+  }
+  const described =
+    metric.description.length > MAX_DESCRIPTION_LENGTH
+      ? { ...metric, description: cutText(metric.description, MAX_DESCRIPTION_LENGTH) }
+      : metric;
+  return { resource, scope: fullScope, metric: described, key: JSON.stringify(parts) };
+}
+
+/** The first `max` UTF-16 units of `text`, one fewer where the cut would split a surrogate pair. */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
 /** Sorted by key, later duplicates replacing earlier ones. */

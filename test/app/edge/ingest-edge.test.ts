@@ -404,7 +404,12 @@ describe('Function: handleIngestEvent', () => {
       });
       const outcome = await serve({ path: '/v1/points', headers: JSON_CT, body });
       expect(outcome.response.statusCode).toBe(200);
-      expect(JSON.parse(outcome.response.body ?? '')).toEqual({ accepted: 2, rejected: 0, errors: [] });
+      expect(JSON.parse(outcome.response.body ?? '')).toEqual({
+        accepted: 2,
+        rejected: 0,
+        reasons: {},
+        errors: [],
+      });
     });
   });
 

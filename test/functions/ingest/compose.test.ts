@@ -106,7 +106,7 @@ describe('Module: functions/ingest/handler', () => {
         lambdaContext('cold-1'),
       );
       expect(response.statusCode).toBe(200);
-      expect(JSON.parse(response.body ?? '')).toEqual({ accepted: 2, rejected: 0, errors: [] });
+      expect(JSON.parse(response.body ?? '')).toEqual({ accepted: 2, rejected: 0, reasons: {}, errors: [] });
 
       const keys = (await scanAll(db.client, 'windrow-handler-test')).map((item) => item.PK?.S ?? '');
       expect(keys.filter((k) => k.startsWith('P#')).length).toBeGreaterThan(0);
