@@ -18,6 +18,7 @@ import { PreAggregator, type SeriesWindowState } from '../core/preaggregate/prea
 import type { SeriesIdCache } from '../core/series/id.js';
 import { windowStart } from '../core/window/window.js';
 import type { IngestFormat, IngestRequest, IngestResult } from './ingest-types.js';
+import { knownCheckpointsOf } from './known-checkpoints.js';
 import type {
   Clock,
   CorrectionMark,
@@ -252,14 +253,20 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     created === undefined ? deps.catalog.ensure([...series.values()]).then((c) => c.length) : created.length,
   ]);
 
+  // Shards the planner has not started yet: it will start them at the latest due window, so every
+  // window written to them is marked and closed from the mark whatever the planner's history. Asked
+  // before the clock is read again: a checkpoint created after this answer makes the window late.
+  const written = [...groups.values()].filter((g) => g.series.size > 0);
+  const notStarted = await knownCheckpointsOf(deps.store, clock).notStarted(written.map((g) => g.shard));
   // Post-write lateness check: the write may have landed after a close of its window started.
   const afterMs = clock.nowMs();
   const marks: CorrectionMark[] = [];
   let latePoints = 0;
-  for (const group of groups.values()) {
-    if (group.series.size === 0) continue;
+  let lateWindows = 0;
+  for (const group of written) {
     const closingAtMs = group.windowStartMs + tier.sizeMs + config.allowedLatenessMs - CLOCK_SKEW_MARGIN_MS;
-    if (afterMs < closingAtMs) continue;
+    const late = afterMs >= closingAtMs;
+    if (!late && !notStarted.has(group.shard)) continue;
     marks.push({
       tier: 0,
       windowStartMs: group.windowStartMs,
@@ -268,6 +275,8 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
       expiresAtSec: expiresAtSec(group.windowStartMs),
       cause: partialId,
     });
+    if (!late) continue;
+    lateWindows++;
     for (const entry of group.series.values()) latePoints += entry.points;
   }
   const markReport = marks.length > 0 ? await deps.store.markCorrections(marks) : undefined;
@@ -282,7 +291,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     writeUnits: report.writeUnits + (markReport?.writeUnits ?? 0),
     itemSizes: report.itemSizes,
     latePoints,
-    corrections: marks.length,
+    corrections: lateWindows,
     newSeries,
   };
 }

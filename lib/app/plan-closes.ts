@@ -40,8 +40,10 @@ export interface PlanReport {
  *   once its last child window is closed in the same shard.
  * - Windows close in order from the checkpoint; at most `maxWindowsPerShard` per run, so catching
  *   up after downtime happens in bounded steps.
- * - A shard without a checkpoint starts at the latest due window (data older than that arrives as
- *   corrections: ingest marks windows that were already closing when it wrote).
+ * - A shard without a checkpoint starts at the latest due window. Data of older windows is closed from
+ *   correction marks: ingest marks the windows that were already closing when it wrote, and every
+ *   window it writes to a shard it does not know to have a checkpoint (known-checkpoints.ts), so no
+ *   accepted point is left behind a checkpoint whatever the planner's history.
  * - Jobs that are still in the queue from the previous run are enqueued again; a close of a window
  *   already closed is a cheap no-op, so duplicates cost a read, never a double count.
  *

@@ -58,6 +58,8 @@ export interface WindowStore {
   /** Writes every partial or throws; never drops one silently. */
   writePartials(partials: readonly PartialWrite[]): Promise<WriteReport>;
   markCorrections(marks: readonly CorrectionMark[]): Promise<WriteReport>;
+  /** The shards of `tier` that have a checkpoint (the planner has started closing them). */
+  checkpointedShards(tier: number): Promise<ReadonlySet<number>>;
 }
 
 /** The readable identity of a series, kept in the catalog for queries. */

@@ -94,6 +94,10 @@ export class MemoryStateStore implements WindowStore, CloseStore {
     });
   }
 
+  async checkpointedShards(tier: number): Promise<ReadonlySet<number>> {
+    return new Set((await this.readCheckpoints(tier)).keys());
+  }
+
   async readCheckpoints(tier: number): Promise<Map<number, Checkpoint>> {
     this.fault('readCheckpoints');
     const out = new Map<number, Checkpoint>();

@@ -32,6 +32,13 @@ export class MemoryWindowStore implements WindowStore {
     for (const m of marks) this.marks.set(`D#${m.tier}|${m.windowStartMs}#${m.shard}`, m);
     return report(marks.map(() => 40));
   }
+
+  /** Shards with a checkpoint; by default every shard (a planner is running), as in a live stack. */
+  checkpointed: ReadonlySet<number> = new Set(Array.from({ length: 1024 }, (_, i) => i));
+
+  async checkpointedShards(): Promise<ReadonlySet<number>> {
+    return this.checkpointed;
+  }
 }
 
 function report(sizes: number[]): WriteReport {

@@ -19,6 +19,7 @@ import {
 } from '../../app/ports.js';
 import { StateCodecError } from '../../core/errors.js';
 import { BatchWriter, type Item } from './batch-writer.js';
+import { Checkpoints } from './checkpoints.js';
 import { itemSize } from './item-size.js';
 import { correctionMarkKey, partialKey, partialPk } from './keys.js';
 import { forEachBounded, type RetryOptions, resolveRetry, withRetry } from './retry.js';
@@ -87,6 +88,16 @@ export class DynamoWindowStore implements WindowStore {
    * adding its cause to the set (marks are rare: only late writes make them). A retried request adds
    * the same cause again, which changes nothing.
    */
+  /** The shards of `tier` with a checkpoint: one strongly consistent Query of `K#<tier>`. */
+  async checkpointedShards(tier: number): Promise<ReadonlySet<number>> {
+    const checkpoints = new Checkpoints({
+      client: this.client,
+      tableName: this.tableName,
+      retry: this.retry,
+    });
+    return new Set((await checkpoints.read(tier)).keys());
+  }
+
   async markCorrections(marks: readonly CorrectionMark[]): Promise<WriteReport> {
     const byKey = new Map<string, { key: { pk: string; sk: string }; causes: Set<string>; ttl: number }>();
     for (const m of marks) {
