@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { DEFAULT_AGGREGATE_OPTIONS, type FinalizeContext } from '#core/aggregate/contract.js';
 import { numberKind } from '#core/aggregate/number.js';
 import { ByteWriter } from '#core/codec/bytes.js';
+import { nearestRank } from '#core/sketch/index.js';
 import { lognormalSample } from '../support/oracles.js';
 import { numberPoint } from '../support/points.js';
 import { type BenchFigure, figure, opsPerSecond } from './report.js';
@@ -20,7 +21,7 @@ function naiveWindow(values: readonly number[]): Record<string, number> {
   const kept = Float64Array.from(values);
   kept.sort();
   const out: Record<string, number> = { count: kept.length };
-  for (const p of PERCENTILES) out[`p${p}`] = kept[Math.floor((p / 100) * (kept.length - 1))] ?? Number.NaN;
+  for (const p of PERCENTILES) out[`p${p}`] = kept[nearestRank(p / 100, kept.length)] ?? Number.NaN;
   return out;
 }
 

@@ -10,6 +10,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { itemSize } from '#adapters/dynamodb/item-size.js';
 import { parseConfig } from '#core/config/config.js';
 import { unpackStates } from '#core/preaggregate/partial-codec.js';
+import { nearestRank } from '#core/sketch/index.js';
 import { startLocalStack } from '#local/stack.js';
 import { makeWorkload } from './decode.js';
 import { type BenchFigure, figure } from './report.js';
@@ -18,8 +19,9 @@ const SERIES = 500;
 const BODIES = 48;
 const SECONDS_PER_LEVEL = 3;
 
+/** Nearest rank, the ⌈q·n⌉-th smallest, like every percentile windrow reports. */
 function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] ?? 0;
+  return sorted.length === 0 ? 0 : (sorted[nearestRank(q, sorted.length)] ?? 0);
 }
 
 export async function ingestLocalBench(): Promise<BenchFigure[]> {

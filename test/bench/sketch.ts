@@ -3,6 +3,7 @@ import { DDSketch as ReferenceSketch } from '@datadog/sketches-js';
 import { ByteWriter } from '#core/codec/bytes.js';
 import { createSketch, type QuantileSketch } from '#core/sketch/index.js';
 import { seededRandom } from '#local/random.js';
+import { nearestRankIndex } from '../support/oracles.js';
 import { type BenchFigure, figure, opsPerSecond } from './report.js';
 
 const ALPHA = 0.01;
@@ -107,7 +108,7 @@ function bytesFigure(): BenchFigure {
 function negativeMergeFigures(): BenchFigure[] {
   const values = Array.from(lognormal(LATENCIES, 11), (v) => -v);
   const sorted = [...values].sort((a, b) => a - b);
-  const exact = sorted[Math.floor(0.5 * (sorted.length - 1))] as number;
+  const exact = sorted[nearestRankIndex(0.5, sorted.length)] as number;
   const half = values.length / 2;
   const [a, b] = [ours(), ours()];
   const [c, d] = [reference(), reference()];

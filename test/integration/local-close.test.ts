@@ -210,4 +210,41 @@ describe('Local stack: closing windows end to end', () => {
     expect(value.reduce((a, r) => a + r.stats.count, 0)).toBe(4);
     expect(value.reduce((a, r) => a + (r.stats.sum ?? 0), 0)).toBe(1045);
   });
+
+  it('answers percentiles of small windows by nearest rank: p99 of {5, 30} is 30, p95 of 1..10 is 10', async () => {
+    const t = Math.ceil((clock.nowMs() + 2_000) / 10_000) * 10_000; // a fresh 10 s window ahead
+    await post([
+      { metric: 'small.pair', t: t + 100, value: 5, host: 'h0' },
+      { metric: 'small.pair', t: t + 200, value: 30, host: 'h0' },
+      ...Array.from({ length: 10 }, (_, i) => ({
+        metric: 'small.ten',
+        t: t + 300 + i * 50,
+        value: i + 1,
+        host: 'h0',
+      })),
+    ]);
+    await runTo(t + 14_000);
+    const within = (got: number | undefined, exact: number) =>
+      Math.abs((got ?? Number.NaN) - exact) <= 0.01 * exact;
+    // Every tier, and every sliding window over that second (one window of each covers all the values).
+    for (const window of ['1s', '10s', '3s/1s']) {
+      const pair = await read('small.pair', window, t - 3_000, t + 11_000);
+      const ten = await read('small.ten', window, t - 3_000, t + 11_000);
+      expect(pair.length, window).toBeGreaterThan(0);
+      expect(ten.length, window).toBeGreaterThan(0);
+      for (const r of pair) {
+        const p = r.stats.percentiles;
+        expect(r.stats.count, window).toBe(2);
+        expect(within(p?.p99, 30), `${window} p99 of {5, 30}: ${p?.p99}`).toBe(true);
+        expect(within(p?.p50, 5), `${window} p50 of {5, 30}: ${p?.p50}`).toBe(true);
+      }
+      for (const r of ten) {
+        const p = r.stats.percentiles;
+        expect(r.stats.count, window).toBe(10);
+        expect(within(p?.p95, 10), `${window} p95 of 1..10: ${p?.p95}`).toBe(true);
+        expect(within(p?.p90, 9), `${window} p90 of 1..10: ${p?.p90}`).toBe(true);
+        expect(within(p?.p50, 5), `${window} p50 of 1..10: ${p?.p50}`).toBe(true);
+      }
+    }
+  });
 });

@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * const values = lognormalSample(10_000, { mu: Math.log(100), sigma: 1, seed: 7 });
- * exactQuantile(values, 0.99); // sorted[⌊0.99·(n−1)⌋]
+ * exactQuantile(values, 0.99); // sorted[⌈0.99·n⌉ − 1], the nearest rank
  * exactSum(values); // Shewchuk's exact summation, rounded once
  * ```
  */
@@ -40,10 +40,26 @@ export function exactStddev(values: readonly number[]): number {
   return Math.sqrt(exactSum(values.map((x) => (x - mean) ** 2)) / values.length);
 }
 
-/** The value of rank ⌊q·(n−1)⌋ in sorted order: the sketch's own definition of a quantile. */
+/**
+ * The 0-based index of the nearest-rank percentile of n sorted values: the ⌈q·n⌉-th smallest, index
+ * ⌈q·n⌉ − 1, at least 0 (so q = 0 is the min). Computed apart from lib's `nearestRank`, the way a
+ * person would: q is taken as the decimal it was written as (`0.95`, `99.9 / 100`; up to 9 places)
+ * and ⌈q·n⌉ is then exact integer arithmetic, so 0.95·20 is 19, never 19.000000000000004 → 20.
+ */
+export function nearestRankIndex(q: number, n: number): number {
+  const scaled = q * 1e9;
+  const decimal = Math.round(scaled);
+  const k =
+    Math.abs(scaled - decimal) <= 1e-4
+      ? Number((BigInt(decimal) * BigInt(n) + 999_999_999n) / 1_000_000_000n)
+      : Math.ceil(q * n);
+  return Math.min(n - 1, Math.max(0, k - 1));
+}
+
+/** The nearest-rank percentile: the ⌈q·n⌉-th smallest value (PostgreSQL's `percentile_disc`). */
 export function exactQuantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const value = sorted[Math.floor(q * (sorted.length - 1))];
+  const value = sorted[nearestRankIndex(q, sorted.length)];
   if (value === undefined) throw new Error('quantile of no values');
   return value;
 }

@@ -1,3 +1,4 @@
+import { nearestRank } from '../sketch/rank.js';
 import type { ExpHistogramState } from './exp-histogram-state.js';
 
 /**
@@ -10,10 +11,10 @@ export function expBucketMidpoint(index: number, scale: number): number {
 }
 
 /**
- * Estimates the value of rank k = ⌊q·(n−1)⌋ (the sketch's definition) from exponential buckets:
- * the bucket holding rank k is found exactly, and its geometric midpoint (negated on the negative
- * side; 0 for the zero bucket) is clamped to the known [min, max]. Rank 0 and n−1 are min and max
- * exactly when known.
+ * Estimates the nearest-rank value, the ⌈q·n⌉-th smallest (0-based rank k = ⌈q·n⌉ − 1, at least 0;
+ * see `nearestRank`, the sketch's definition too) from exponential buckets: the bucket holding rank
+ * k is found exactly, and its geometric midpoint (negated on the negative side; 0 for the zero
+ * bucket) is clamped to the known [min, max]. Rank 0 and n−1 are min and max exactly when known.
  *
  * Error bound: the true value lies in the same bucket, so the relative error is at most
  * √base − 1 = 2^(2^−(scale+1)) − 1 — 0.27% at scale 8, 4.4% at scale 3, 41% at scale 0 — and
@@ -23,13 +24,13 @@ export function expBucketMidpoint(index: number, scale: number): number {
  * @example
  * ```ts
  * // scale 0 (base 2), positive buckets at offset 1 with counts [1, 3]: (2, 4] once, (4, 8] three times
- * expQuantile(state, 0.5); // rank 1 is in (4, 8] → 2^2.5 ≈ 5.66
+ * expQuantile(state, 0.5); // ⌈2⌉ = 2nd, rank 1, is in (4, 8] → 2^2.5 ≈ 5.66
  * ```
  */
 export function expQuantile(s: ExpHistogramState, q: number): number | undefined {
   const { count, min, max } = s;
   if (count === 0) return undefined;
-  const rank = Math.floor(Math.min(1, Math.max(0, q)) * (count - 1));
+  const rank = nearestRank(Math.min(1, Math.max(0, q)), count);
   if (rank === 0 && min !== undefined) return min;
   if (rank === count - 1 && max !== undefined) return max;
   let estimate = find(s, rank);

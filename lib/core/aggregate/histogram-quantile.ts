@@ -1,6 +1,9 @@
+import { nearestRank } from '../sketch/rank.js';
+
 /**
- * Estimates the value of rank k = ⌊q·(n−1)⌋ in sorted order (the sketch's definition, so both kinds
- * agree on what "p90" means) from explicit bucket counts.
+ * Estimates the nearest-rank value, the ⌈q·n⌉-th smallest (0-based rank k = ⌈q·n⌉ − 1, at least 0;
+ * see `nearestRank`, the sketch's definition too, so every kind agrees on what "p90" means), from
+ * explicit bucket counts.
  *
  * The bucket holding rank k is found exactly from the cumulative counts; inside it the bucket's
  * `c` values are assumed evenly spread, the j-th (0-based) at fraction (j + ½)/c of the bucket —
@@ -16,7 +19,7 @@
  * @example
  * ```ts
  * // bounds [10, 20], counts [0, 4, 0] (four values in (10, 20]), min 12, max 18:
- * bucketQuantile([10, 20], [0, 4, 0], 4, 12, 18, 0.5); // rank 1 → 12 + (18 − 12)·1.5/4 = 14.25
+ * bucketQuantile([10, 20], [0, 4, 0], 4, 12, 18, 0.5); // ⌈2⌉ = 2nd, rank 1 → 12 + (18 − 12)·1.5/4 = 14.25
  * ```
  */
 export function bucketQuantile(
@@ -28,7 +31,7 @@ export function bucketQuantile(
   q: number,
 ): number | undefined {
   if (total === 0) return undefined;
-  const rank = Math.floor(Math.min(1, Math.max(0, q)) * (total - 1));
+  const rank = nearestRank(Math.min(1, Math.max(0, q)), total);
   if (rank === 0 && min !== undefined) return min;
   if (rank === total - 1 && max !== undefined) return max;
   let before = 0;

@@ -14,8 +14,9 @@ export interface QuantileSketch {
   /** A deep copy. */
   clone(): QuantileSketch;
   /**
-   * The value at quantile q ∈ [0, 1] (rank ⌊q·(n−1)⌋ of the sorted values, like sketches-js),
-   * within α relative error; undefined when empty. Clamped to the exact [min, max].
+   * The value at quantile q ∈ [0, 1] by nearest rank: the ⌈q·n⌉-th smallest value (0-based rank
+   * ⌈q·n⌉ − 1, at least 0; PostgreSQL's `percentile_disc`), within α relative error; undefined when
+   * empty. Clamped to the exact [min, max], and exactly min and max at q = 0 and q = 1.
    */
   quantile(q: number): number | undefined;
   readonly min: number;

@@ -9,6 +9,7 @@ import { DenseStore } from './store.js';
 export { MAX_BUCKETS_LIMIT, SKETCH_CODEC_VERSION } from './codec.js';
 export type { QuantileSketch } from './contract.js';
 export { LogarithmicMapping, MIN_INDEXABLE_VALUE, MIN_RELATIVE_ACCURACY } from './mapping.js';
+export { nearestRank } from './rank.js';
 export { DDSketch } from './sketch.js';
 
 export interface SketchOptions {

@@ -3,6 +3,7 @@ import { WindrowError } from '../errors.js';
 import { encodeSketch, type SketchParts } from './codec.js';
 import type { QuantileSketch } from './contract.js';
 import { type LogarithmicMapping, MIN_INDEXABLE_VALUE } from './mapping.js';
+import { nearestRank } from './rank.js';
 import type { DenseStore } from './store.js';
 
 /**
@@ -161,14 +162,17 @@ export class DDSketch implements QuantileSketch {
   }
 
   /**
-   * The value of rank ⌊q·(n−1)⌋ in sorted order, within α of the true one (for magnitudes above
-   * {@link collapsedBelow}), clamped to the exact [min, max]; undefined when empty.
+   * The nearest-rank value: the ⌈q·n⌉-th smallest (see {@link nearestRank}), within α of the true
+   * one (for magnitudes above {@link collapsedBelow}), clamped to the exact [min, max]; the first
+   * and last ranks (q = 0, q = 1) are the exact min and max. Undefined when empty.
    * @throws WindrowError unless 0 ≤ q ≤ 1.
    */
   quantile(q: number): number | undefined {
     if (!(q >= 0 && q <= 1)) throw new WindrowError(`quantile must be in [0, 1], got ${q}`);
     if (this.total === 0) return undefined;
-    let rank = Math.floor(q * (this.total - 1));
+    let rank = nearestRank(q, this.total);
+    if (rank === 0) return this.lowest;
+    if (rank === this.total - 1) return this.highest;
     let estimate: number;
     if (rank < this.negative.total) {
       // Ascending values are descending magnitudes in the negative store.

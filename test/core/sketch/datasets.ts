@@ -2,6 +2,7 @@ import { ByteWriter } from '#core/codec/bytes.js';
 import type { QuantileSketch } from '#core/sketch/index.js';
 
 import { seededRandom as prng } from '#local/random.js';
+import { nearestRankIndex } from '../../support/oracles.js';
 
 export { prng };
 
@@ -41,9 +42,9 @@ export const DATA_SETS: Record<string, () => number[]> = {
 
 export const QUANTILES = [0, 0.5, 0.9, 0.95, 0.99, 0.999, 1];
 
-/** The oracle: the element of rank ⌊q·(n−1)⌋ of the sorted values. */
+/** The oracle: the nearest-rank element, the ⌈q·n⌉-th smallest of the sorted values. */
 export function exactQuantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.floor(q * (sorted.length - 1))] as number;
+  return sorted[nearestRankIndex(q, sorted.length)] as number;
 }
 
 export function sortedCopy(values: readonly number[]): number[] {

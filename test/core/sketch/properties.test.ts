@@ -136,6 +136,80 @@ describe('Class: DDSketch (properties)', () => {
     });
   });
 
+  describe('Method: quantile (nearest rank on small windows)', () => {
+    /** 1–50 values: magnitudes 1e-9 … 1e12 of either sign, exact zeros, and repeats. */
+    const smallWindow = fc.array(
+      fc.oneof({ weight: 6, arbitrary: value }, fc.constantFrom(0, 1, -1, 5, 30)),
+      {
+        minLength: 1,
+        maxLength: 50,
+      },
+    );
+    /**
+     * The configured percentiles and random ones: a percentile p with up to 4 decimals, divided by
+     * 100 as the aggregates do (so q = 0.95 arrives as 95 / 100), and q = 0 and 1.
+     */
+    const quantiles = fc.array(
+      fc.oneof(
+        fc.constantFrom(50, 90, 95, 99, 99.9),
+        fc.integer({ min: 0, max: 1_000_000 }).map((n) => n / 10_000),
+      ),
+      { maxLength: 6 },
+    );
+    /** The production budget (2,048) and one that never collapses (1e-9 … 1e12 spans ~2,400 buckets a sign). */
+    const windowBudget = fc.constantFrom(2048, 65_536);
+
+    /** Every percentile is the ⌈q·n⌉-th smallest value within α (above the collapse floor); q = 0 and 1 exactly. */
+    function expectNearestRank(
+      sketch: QuantileSketch,
+      list: readonly number[],
+      percentiles: readonly number[],
+    ) {
+      if (!(sketch instanceof DDSketch)) throw new Error('expected a DDSketch');
+      const sorted = sortedCopy(list);
+      // −0 is counted as 0 (the sketch's min and max never carry the sign of a zero).
+      expect(sketch.quantile(0)).toBe((sorted[0] as number) + 0);
+      expect(sketch.quantile(1)).toBe((sorted[sorted.length - 1] as number) + 0);
+      const floor = sketch.collapsedBelow;
+      if (sketch.maxBuckets === 65_536) expect(floor).toBe(0);
+      for (const p of [50, 90, 95, 99, ...percentiles]) {
+        const q = p / 100;
+        const exact = exactQuantile(sorted, q);
+        const estimate: number = sketch.quantile(q) ?? Number.NaN;
+        if (Math.abs(exact) > floor) {
+          if (!withinRelative(estimate, exact, ALPHA)) {
+            expect.fail(`p${p} of [${sorted}]: ${estimate} is not within α of ${exact}`);
+          }
+        } else {
+          expect(Math.abs(estimate - exact)).toBeLessThanOrEqual(
+            Math.max(floor * (1 + ALPHA), MIN_INDEXABLE_VALUE),
+          );
+        }
+      }
+    }
+
+    it('is the ⌈q·n⌉-th smallest value within α, and exactly the min and max for q = 0 and 1', () => {
+      fc.assert(
+        fc.property(smallWindow, quantiles, windowBudget, (xs, percentiles, maxBuckets) => {
+          expectNearestRank(sketchOf(xs, maxBuckets), xs, percentiles);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('is the same after splitting the values and merging the two sketches', () => {
+      fc.assert(
+        fc.property(smallWindow, fc.nat(), quantiles, windowBudget, (xs, cut, percentiles, maxBuckets) => {
+          const at = cut % (xs.length + 1);
+          const left = sketchOf(xs.slice(0, at), maxBuckets);
+          left.mergeFrom(sketchOf(xs.slice(at), maxBuckets));
+          expectNearestRank(left, xs, percentiles);
+        }),
+        { numRuns: 500 },
+      );
+    });
+  });
+
   describe('Method: encode', () => {
     it('round-trips through decodeSketch and re-encodes to identical bytes', () => {
       fc.assert(

@@ -74,13 +74,78 @@ describe('Class: DDSketch', () => {
     });
 
     it('never answers outside the exact [min, max]', () => {
-      // Both values share bucket 231, whose representative (≈ 100.49) lies above both.
+      // All values share bucket 231, whose representative (≈ 100.49) lies above all of them.
+      const sketch = sketchOf([100, 100.3, 100.3]);
+      expect(sketch.quantile(0.5)).toBe(100.3);
+      expect(sketch.quantile(0.9)).toBe(100.3);
+      const negative = sketchOf([-100.3, -100.3, -100]);
+      expect(negative.quantile(0.1)).toBe(-100.3);
+      expect(negative.quantile(0.5)).toBe(-100.3);
+    });
+
+    it('answers the exact min for q = 0 and the exact max for q = 1', () => {
+      // Both share bucket 231: its representative alone would answer ≈ 100.3 for both.
       const sketch = sketchOf([100, 100.3]);
-      expect(sketch.quantile(0)).toBe(100.3);
+      expect(sketch.quantile(0)).toBe(100);
       expect(sketch.quantile(1)).toBe(100.3);
       const negative = sketchOf([-100.3, -100]);
       expect(negative.quantile(0)).toBe(-100.3);
-      expect(negative.quantile(1)).toBe(-100.3);
+      expect(negative.quantile(1)).toBe(-100);
+      const mixed = sketchOf([7e-9, -0, 3, -2e11, 4.5]);
+      expect(mixed.quantile(0)).toBe(-2e11);
+      expect(mixed.quantile(1)).toBe(4.5);
+    });
+
+    describe('nearest rank: the ⌈q·n⌉-th smallest value', () => {
+      const near = (estimate: number | undefined, exact: number) =>
+        withinRelative(estimate ?? Number.NaN, exact, ALPHA);
+
+      it('answers p99 of {5, 30} with 30, not 5', () => {
+        const sketch = sketchOf([5, 30]);
+        expect(near(sketch.quantile(0.99), 30)).toBe(true);
+        expect(near(sketch.quantile(0.5), 5)).toBe(true);
+      });
+
+      it('answers p95 of 1..10 with 10, p90 with 9, p50 with 5, p10 with 1', () => {
+        const sketch = sketchOf(Array.from({ length: 10 }, (_, i) => i + 1));
+        expect(near(sketch.quantile(0.95), 10)).toBe(true);
+        expect(near(sketch.quantile(0.9), 9)).toBe(true);
+        expect(near(sketch.quantile(0.5), 5)).toBe(true);
+        expect(near(sketch.quantile(0.1), 1)).toBe(true);
+        expect(sketch.quantile(0)).toBe(1);
+        expect(sketch.quantile(1)).toBe(10);
+      });
+
+      it('answers p50 of {1, 2} with 1', () => {
+        expect(near(sketchOf([1, 2]).quantile(0.5), 1)).toBe(true);
+        expect(near(sketchOf([-2, -1]).quantile(0.5), -2)).toBe(true);
+      });
+
+      it('does not step a rank too high where q·n rounds up in doubles', () => {
+        // (28 / 100)·25 = 7.000000000000001 and (99.9 / 100)·1000 = 999.0000000000001.
+        const twentyFive = sketchOf(Array.from({ length: 25 }, (_, i) => (i + 1) * 10));
+        expect(near(twentyFive.quantile(28 / 100), 70)).toBe(true);
+        expect(near(twentyFive.quantile(56 / 100), 140)).toBe(true);
+        expect(near(twentyFive.quantile(0.95), 240)).toBe(true); // ⌈23.75⌉ = 24th
+        const thousand = sketchOf(Array.from({ length: 1000 }, (_, i) => i + 1));
+        expect(near(thousand.quantile(99.9 / 100), 999)).toBe(true);
+        const twenty = sketchOf(Array.from({ length: 20 }, (_, i) => (i + 1) * 10));
+        expect(near(twenty.quantile(0.95), 190)).toBe(true); // ⌈19⌉ = 19th
+        expect(near(twenty.quantile(0.951), 200)).toBe(true); // ⌈19.02⌉ = 20th
+      });
+
+      it('finds the rank across the negative store, the zeros and the positive store', () => {
+        // Sorted: −30, −5, 0, 0, 5, 30 (n = 6).
+        const sketch = sketchOf([30, 0, -5, 5, -30, 0]);
+        expect(near(sketch.quantile(0.1), -30)).toBe(true); // ⌈0.6⌉ = 1st
+        expect(near(sketch.quantile(0.2), -5)).toBe(true); // ⌈1.2⌉ = 2nd
+        expect(near(sketch.quantile(1 / 3), -5)).toBe(true); // ⌈2⌉ = 2nd
+        expect(sketch.quantile(0.34)).toBe(0); // ⌈2.04⌉ = 3rd
+        expect(sketch.quantile(0.5)).toBe(0); // ⌈3⌉ = 3rd
+        expect(sketch.quantile(2 / 3)).toBe(0); // ⌈4⌉ = 4th
+        expect(near(sketch.quantile(0.7), 5)).toBe(true); // ⌈4.2⌉ = 5th
+        expect(near(sketch.quantile(0.99), 30)).toBe(true);
+      });
     });
 
     it.each([-0.01, 1.01, Number.NaN])('rejects q = %s', (q) => {
