@@ -6,12 +6,15 @@
  */
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
 import { DynamoCloseStore } from '../../lib/adapters/dynamodb/close-store.js';
-import { DynamoResultsSink, groupByShard } from '../../lib/adapters/dynamodb/results-sink.js';
+import { DynamoResultsSink, groupByLayout } from '../../lib/adapters/dynamodb/results-sink.js';
 import { DynamoSeriesLookup } from '../../lib/adapters/dynamodb/series-lookup.js';
 import { DynamoSessionStore } from '../../lib/adapters/dynamodb/session-store.js';
+import { DynamoShardLayoutStore } from '../../lib/adapters/dynamodb/shard-layout-store.js';
 import { createTimestreamWriteClient } from '../../lib/adapters/timestream/client.js';
 import { TimestreamSink } from '../../lib/adapters/timestream/sink.js';
+import { systemClock } from '../../lib/app/ports.js';
 import type { ResultSink } from '../../lib/app/results.js';
+import { ShardLayouts } from '../../lib/app/shard-layouts.js';
 import type { CloseEnvironment, ClosePorts } from './compose.js';
 
 /** The adapters run their own bounded backoff; two SDK attempts absorb a stale connection. */
@@ -20,12 +23,13 @@ const SDK_MAX_ATTEMPTS = 2;
 export function awsClosePorts(environment: CloseEnvironment): ClosePorts {
   const client = createDynamoClient({ maxAttempts: SDK_MAX_ATTEMPTS });
   const { tableName, config } = environment;
+  const layouts = new ShardLayouts(config, systemClock, new DynamoShardLayoutStore({ client, tableName }));
   let sink: ResultSink;
   if (environment.resultsTable !== undefined) {
     sink = new DynamoResultsSink({
       client,
       tableName: environment.resultsTable,
-      groupOf: groupByShard(config.shards),
+      groupOf: groupByLayout(() => layouts.latest()),
       retentionMs: config.retentionMs,
     });
   } else {
@@ -39,5 +43,6 @@ export function awsClosePorts(environment: CloseEnvironment): ClosePorts {
     sessions: new DynamoSessionStore({ client, tableName }),
     lookup: new DynamoSeriesLookup({ client, tableName }),
     sink,
+    layouts,
   };
 }

@@ -7,6 +7,7 @@ import type { CloseJob, CloseStore, SeriesLookup, SessionStore } from '../../lib
 import { type CloseOutcome, closeWindow } from '../../lib/app/close-window.js';
 import { type Clock, systemClock } from '../../lib/app/ports.js';
 import type { ResultSink } from '../../lib/app/results.js';
+import type { ShardLayouts } from '../../lib/app/shard-layouts.js';
 import type { WindrowConfig } from '../../lib/core/config/config.js';
 import { configFromEnv, type Environment, requireEnv } from '../shared/environment.js';
 
@@ -38,6 +39,8 @@ export interface ClosePorts {
   readonly sessions: SessionStore;
   readonly lookup: SeriesLookup;
   readonly sink: ResultSink;
+  /** The shard layout (changes of `shards`), shared with the sink's grouping; none: the configured count. */
+  readonly layouts?: ShardLayouts;
 }
 
 export type CloseFn = (job: CloseJob) => Promise<CloseOutcome>;

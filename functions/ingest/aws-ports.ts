@@ -6,6 +6,7 @@
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
 import { DynamoSeriesBudget } from '../../lib/adapters/dynamodb/series-budget.js';
 import { DynamoSeriesCatalog } from '../../lib/adapters/dynamodb/series-catalog.js';
+import { DynamoShardLayoutStore } from '../../lib/adapters/dynamodb/shard-layout-store.js';
 import { DynamoWindowStore } from '../../lib/adapters/dynamodb/window-store.js';
 import type { IngestEnvironment, IngestPorts } from './compose.js';
 
@@ -24,5 +25,6 @@ export function awsIngestPorts(environment: IngestEnvironment): IngestPorts {
     store: new DynamoWindowStore({ client, tableName }),
     catalog: new DynamoSeriesCatalog({ client, tableName }),
     budget: new DynamoSeriesBudget({ client, tableName }),
+    layoutStore: new DynamoShardLayoutStore({ client, tableName }),
   };
 }

@@ -9,9 +9,11 @@ import {
   type Clock,
   type SeriesBudget,
   type SeriesCatalog,
+  type ShardLayoutStore,
   systemClock,
   type WindowStore,
 } from '../../lib/app/ports.js';
+import { ShardLayouts } from '../../lib/app/shard-layouts.js';
 import type { WindrowConfig } from '../../lib/core/config/config.js';
 import { SeriesIdCache } from '../../lib/core/series/id.js';
 import { configFromEnv, type Environment, requireEnv } from '../shared/environment.js';
@@ -30,6 +32,8 @@ export interface IngestPorts {
   readonly catalog: SeriesCatalog;
   /** The cardinality guard's counter (`limits.maxNewSeriesPerWindow`). */
   readonly budget?: SeriesBudget;
+  /** Where the shard layout lives (changes of `shards`); none: the configured count throughout. */
+  readonly layoutStore?: ShardLayoutStore;
 }
 
 /**
@@ -60,6 +64,7 @@ export function composeIngest(
     clock,
     config,
     ids: new SeriesIdCache(config.shards),
+    layouts: new ShardLayouts(config, clock, ports.layoutStore),
   };
   return (request) => ingest(request, deps);
 }

@@ -5,15 +5,18 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
 import { DynamoCloseStore } from '../../lib/adapters/dynamodb/close-store.js';
+import { DynamoShardLayoutStore } from '../../lib/adapters/dynamodb/shard-layout-store.js';
 import { SqsCloseQueue } from '../../lib/adapters/sqs/close-queue.js';
 import { planCloses } from '../../lib/app/plan-closes.js';
 import { systemClock } from '../../lib/app/ports.js';
+import { ShardLayouts } from '../../lib/app/shard-layouts.js';
 import { configFromEnv, requireEnv } from '../shared/environment.js';
 import { createPlannerHandler } from './create-handler.js';
 
 const config = configFromEnv(process.env);
+const dynamo = createDynamoClient({ maxAttempts: 2 });
 const store = new DynamoCloseStore({
-  client: createDynamoClient({ maxAttempts: 2 }),
+  client: dynamo,
   tableName: requireEnv(process.env, 'WINDROW_STATE_TABLE'),
 });
 const queue = new SqsCloseQueue({
@@ -21,6 +24,12 @@ const queue = new SqsCloseQueue({
   queueUrl: requireEnv(process.env, 'WINDROW_CLOSE_QUEUE_URL'),
 });
 
+const layouts = new ShardLayouts(
+  config,
+  systemClock,
+  new DynamoShardLayoutStore({ client: dynamo, tableName: requireEnv(process.env, 'WINDROW_STATE_TABLE') }),
+);
+
 export const handler = createPlannerHandler({
-  plan: () => planCloses({ store, queue, clock: systemClock, config }),
+  plan: () => planCloses({ store, queue, clock: systemClock, config, layouts }),
 });

@@ -6,6 +6,7 @@ import type { SlidingWindowConfig, WindrowConfig } from '../core/config/config.j
 import { WindrowError } from '../core/errors.js';
 import { packStatesChunked } from '../core/preaggregate/partial-codec.js';
 import { seriesIdBytes } from '../core/series/id.js';
+import type { ShardLayout } from '../core/window/shard-layout.js';
 import type { Tier } from '../core/window/tiers.js';
 import { windowStart } from '../core/window/window.js';
 import { WindowNotReadyError } from './close-errors.js';
@@ -15,6 +16,7 @@ import { CLOCK_SKEW_MARGIN_MS, MAX_PARTIAL_CHUNK_BYTES } from './ingest.js';
 import type { Clock, CorrectionMark, SeriesMeta } from './ports.js';
 import { type RecordWindow, resultRecord } from './result-records.js';
 import type { ResultRecord, ResultSink } from './results.js';
+import { ShardLayouts } from './shard-layouts.js';
 
 /** The steps of a close, in order; a test hook may fail after any of them (crash injection). */
 export type CloseStep = 'mark' | 'read' | 'sink' | 'closed-state' | 'parent' | 'checkpoint';
@@ -29,6 +31,8 @@ export interface CloseDeps {
   readonly config: WindrowConfig;
   /** Called after each step (tests inject crashes here). */
   readonly afterStep?: (step: CloseStep, job: CloseJob) => void | Promise<void>;
+  /** The shard layout; none: the configured `shards` since the beginning. */
+  readonly layouts?: ShardLayouts;
 }
 
 export interface CloseOutcome {
@@ -138,7 +142,8 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
     }
   }
   const merged = merger.result();
-  const states = new ClosedStates(store, job.tier, shard);
+  const layout = await (deps.layouts ?? new ShardLayouts(config, deps.clock)).current();
+  const states = new ClosedStates(store, job.tier, shard, start, layout);
   const [previousSelf, previousWindow] = await Promise.all([
     states.get(start),
     states.entries(start - tier.sizeMs),
@@ -284,13 +289,20 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
   const nextClosed = checkpoint !== undefined && checkpoint.closedThroughMs >= end;
   if (job.correction && (nextClosed || mayBeClosing(end + tier.sizeMs, deps.clock.nowMs(), config))) {
     if (carriesChanged(previousSelf, finalized.closed)) {
-      marks.push({
-        tier: job.tier,
-        windowStartMs: end,
-        shard,
-        expiresAtSec: Math.ceil((end + tier.sizeMs + keepMs) / 1000),
-        cause: `^${start}.${version}`,
-      });
+      // Across a change of `shards`, the next window's series live in the new epoch's shards.
+      const nextShards =
+        layout.shardsAt(end) === layout.shardsAt(start)
+          ? [shard]
+          : [...new Set(finalized.closed.filter((e) => e.carry).map((e) => layout.shardOf(e.seriesId, end)))];
+      for (const next of nextShards) {
+        marks.push({
+          tier: job.tier,
+          windowStartMs: end,
+          shard: next,
+          expiresAtSec: Math.ceil((end + tier.sizeMs + keepMs) / 1000),
+          cause: `^${start}.${version}`,
+        });
+      }
     }
   }
   if (marks.length > 0) await store.markCorrections(marks);
@@ -388,10 +400,13 @@ class ClosedStates {
   private readonly records = new Map<number, Promise<ClosedStateRecord | undefined>>();
   private readonly own = new Map<number, readonly Uint8Array[]>();
 
+  /** `jobStart`: the window the job closes, whose shard count the job's `shard` belongs to. */
   constructor(
     private readonly store: CloseStore,
     private readonly tier: number,
     private readonly shard: number,
+    private readonly jobStart: number,
+    private readonly layout: ShardLayout,
   ) {}
 
   get(start: number): Promise<ClosedStateRecord | undefined> {
@@ -403,12 +418,37 @@ class ClosedStates {
     return record;
   }
 
+  /** Whether the window at `start` was closed under another shard count than the job's window. */
+  private otherEpoch(start: number): boolean {
+    return this.layout.shardsAt(start) !== this.layout.shardsAt(this.jobStart);
+  }
+
+  /**
+   * The entries of a window closed under another shard count (a sliding window or a cumulative
+   * baseline reaching back across a change of `shards`): every shard of that epoch, keeping the
+   * series that belong to this job's shard.
+   */
+  private async acrossEpochs(start: number): Promise<Map<string, ClosedEntry>> {
+    const shards = this.layout.shardsAt(start);
+    const records = await Promise.all(
+      Array.from({ length: shards }, (_, s) => this.store.readClosedState(this.tier, start, s)),
+    );
+    const out = new Map<string, ClosedEntry>();
+    for (const record of records) {
+      for (const entry of decodeClosedState(record?.chunks ?? [])) {
+        if (this.layout.shardOf(entry.seriesId, this.jobStart) === this.shard) out.set(entry.seriesId, entry);
+      }
+    }
+    return out;
+  }
+
   /** The job's own new closed state, used instead of the stored one for sliding windows. */
   put(start: number, chunks: readonly Uint8Array[]): void {
     this.own.set(start, chunks);
   }
 
   async entries(start: number): Promise<Map<string, ClosedEntry>> {
+    if (!this.own.has(start) && this.otherEpoch(start)) return this.acrossEpochs(start);
     const chunks = this.own.get(start) ?? (await this.get(start))?.chunks ?? [];
     const out = new Map<string, ClosedEntry>();
     for (const entry of decodeClosedState(chunks)) out.set(entry.seriesId, entry);

@@ -16,6 +16,7 @@ import {
 import { packStatesChunked } from '../core/preaggregate/partial-codec.js';
 import { PreAggregator, type SeriesWindowState } from '../core/preaggregate/preaggregate.js';
 import type { SeriesIdCache } from '../core/series/id.js';
+import { regroupByLayout } from '../core/window/shard-layout.js';
 import { windowStart } from '../core/window/window.js';
 import type { IngestFormat, IngestRequest, IngestResult } from './ingest-types.js';
 import { knownCheckpointsOf } from './known-checkpoints.js';
@@ -28,6 +29,7 @@ import type {
   SeriesMeta,
   WindowStore,
 } from './ports.js';
+import { ShardLayouts } from './shard-layouts.js';
 
 export type { IngestFormat, IngestRequest, IngestResult } from './ingest-types.js';
 
@@ -40,6 +42,8 @@ export interface IngestDeps {
   readonly ids: SeriesIdCache;
   /** The cardinality guard (limits.maxNewSeriesPerWindow); none: no guard. */
   readonly budget?: SeriesBudget;
+  /** The shard layout (warm across requests); none: the configured `shards` since the beginning. */
+  readonly layouts?: ShardLayouts;
 }
 
 /** DynamoDB items are limited to 400 KB; keys and attribute names need a little of that. */
@@ -142,7 +146,11 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
       overLimit,
     );
   }
-  const { groups, seriesWindows } = pre.result();
+  const { groups: assumed, seriesWindows } = pre.result();
+  // Shards as the deployment's layout has them for each window (the configured count but across a
+  // change of `shards`; see core/window/shard-layout.ts).
+  const layout = await (deps.layouts ?? new ShardLayouts(config, clock)).current();
+  const groups = regroupByLayout(assumed.values(), config.shards, layout);
 
   const partialId = partialIdOf(request);
   const expiresAtSec = (windowStartMs: number) =>
@@ -156,7 +164,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   let oversizedSeries = 0;
   let invalidPoints = 0;
   let invalidSeries = 0;
-  for (const group of groups.values()) {
+  for (const group of groups) {
     for (const entry of group.series.values()) {
       if (entry.context.key.length + entry.attributes.key.length > MAX_SERIES_IDENTITY_CHARS) {
         oversizedPoints += entry.points;
@@ -211,7 +219,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
         const refused = byId.slice(granted);
         await deps.catalog.forget(refused);
         const refusedIds = new Set(refused.map((m) => m.seriesId));
-        for (const group of groups.values()) {
+        for (const group of groups) {
           for (const id of refusedIds) {
             const entry = group.series.get(id);
             if (entry === undefined) continue;
@@ -232,7 +240,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   }
 
   const writes: PartialWrite[] = [];
-  for (const group of groups.values()) {
+  for (const group of groups) {
     if (group.series.size === 0) continue;
     const chunks = packStatesChunked(group.series.values(), MAX_PARTIAL_CHUNK_BYTES);
     for (const [chunk, data] of chunks.entries()) {
@@ -256,7 +264,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   // Shards the planner has not started yet: it will start them at the latest due window, so every
   // window written to them is marked and closed from the mark whatever the planner's history. Asked
   // before the clock is read again: a checkpoint created after this answer makes the window late.
-  const written = [...groups.values()].filter((g) => g.series.size > 0);
+  const written = groups.filter((g) => g.series.size > 0);
   const notStarted = await knownCheckpointsOf(deps.store, clock).notStarted(written.map((g) => g.shard));
   // Post-write lateness check: the write may have landed after a close of its window started.
   const afterMs = clock.nowMs();

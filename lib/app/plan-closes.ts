@@ -2,12 +2,15 @@ import type { WindrowConfig } from '../core/config/config.js';
 import { windowStart } from '../core/window/window.js';
 import type { Checkpoint, CloseJob, CloseQueue, CloseStore } from './close-ports.js';
 import type { Clock } from './ports.js';
+import { ShardLayouts } from './shard-layouts.js';
 
 export interface PlanDeps {
   readonly store: CloseStore;
   readonly queue: CloseQueue;
   readonly clock: Clock;
   readonly config: WindrowConfig;
+  /** The shard layout; none: the configured `shards` since the beginning. */
+  readonly layouts?: ShardLayouts;
 }
 
 export interface PlanOptions {
@@ -61,6 +64,9 @@ export async function planCloses(deps: PlanDeps, options: PlanOptions = {}): Pro
   const behindMs: Record<string, number> = {};
   let initialized = 0;
   let childCheckpoints: Map<number, Checkpoint> | undefined;
+  // Records a change of `shards` as a new epoch (shard-layout.ts); shards of every epoch are planned,
+  // each until the epochs from its next window on have no such shard (it is retired).
+  const layout = await (deps.layouts ?? new ShardLayouts(config, clock)).reconcile();
 
   for (const tier of config.tiers) {
     const child = config.tiers[tier.level - 1];
@@ -69,11 +75,12 @@ export async function planCloses(deps: PlanDeps, options: PlanOptions = {}): Pro
     const lastDue = windowStart(nowMs - config.allowedLatenessMs, tier) - tier.sizeMs;
     closes[tier.name] = 0;
     corrections[tier.name] = 0;
-    for (let shard = 0; shard < config.shards; shard++) {
+    for (let shard = 0; shard < layout.maxShards(); shard++) {
       const childCheckpoint = childCheckpoints?.get(shard);
       let checkpoint = checkpoints.get(shard);
       if (checkpoint === undefined) {
         if (child !== undefined && childCheckpoint === undefined) continue;
+        if (layout.retiredFrom(shard, lastDue)) continue;
         // Above the first tier: start with the window holding the child tier's first close.
         const first =
           childCheckpoint === undefined
@@ -91,13 +98,14 @@ export async function planCloses(deps: PlanDeps, options: PlanOptions = {}): Pro
       let count = 0;
       for (let start = checkpoint.closedThroughMs + tier.sizeMs; start <= lastDue; start += tier.sizeMs) {
         if (child !== undefined && start + tier.sizeMs - child.sizeMs > childDone) break;
-        if (count === maxWindows) break;
+        if (count === maxWindows || layout.retiredFrom(shard, start)) break;
         jobs.push({ tier: tier.level, windowStartMs: start, shard, correction: false });
         count++;
       }
       closes[tier.name] = (closes[tier.name] ?? 0) + count;
       const waiting = checkpoint.closedThroughMs + tier.sizeMs;
-      if (waiting <= lastDue) behindMs[tier.name] = Math.max(behindMs[tier.name] ?? 0, nowMs - waiting);
+      if (waiting <= lastDue && !layout.retiredFrom(shard, waiting))
+        behindMs[tier.name] = Math.max(behindMs[tier.name] ?? 0, nowMs - waiting);
     }
     for (const mark of await store.listCorrectionMarks(tier.level, maxCorrections)) {
       const checkpoint = checkpoints.get(mark.shard);

@@ -3,6 +3,7 @@
  * SQS) in AWS and by the same adapters against dynalite locally. Use cases never see an SDK.
  */
 import type { Attributes, MetricDescriptor, Scope } from '../core/point.js';
+import type { ShardEpoch } from '../core/window/shard-layout.js';
 
 /** Time comes in through a port so tests and the local runner control it. */
 export interface Clock {
@@ -94,4 +95,20 @@ export interface SeriesBudget {
     limit: number,
     expiresAtSec: number,
   ): Promise<number>;
+}
+
+/** The shard layout as stored (see core/window/shard-layout.ts), with its revision for conditional writes. */
+export interface StoredShardLayout {
+  readonly epochs: readonly ShardEpoch[];
+  readonly revision: number;
+}
+
+/** Where the deployment's shard layout lives (one item of the window-state table). */
+export interface ShardLayoutStore {
+  read(): Promise<StoredShardLayout | undefined>;
+  /**
+   * Stores `epochs` as revision `expected + 1` (the first, 1, when `expected` is undefined) if the
+   * stored revision is still `expected`; false when another writer got there first.
+   */
+  write(epochs: readonly ShardEpoch[], expected: number | undefined): Promise<boolean>;
 }

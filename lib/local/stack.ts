@@ -14,6 +14,7 @@ import { DynamoMetricCatalog } from '../adapters/dynamodb/metric-index.js';
 import { DynamoResultsReader } from '../adapters/dynamodb/results-reader.js';
 import { DynamoSeriesBudget } from '../adapters/dynamodb/series-budget.js';
 import { DynamoSeriesCatalog } from '../adapters/dynamodb/series-catalog.js';
+import { DynamoShardLayoutStore } from '../adapters/dynamodb/shard-layout-store.js';
 import { createResultsTable, createWindowStateTable } from '../adapters/dynamodb/table.js';
 import { DynamoWindowStore } from '../adapters/dynamodb/window-store.js';
 import { createAuthorizer } from '../app/auth/authorize.js';
@@ -104,7 +105,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const ingest = composeIngest(
     { tableName: STATE_TABLE, config: options.config },
-    { store, catalog, budget: new DynamoSeriesBudget({ client: db.client, tableName: STATE_TABLE }) },
+    {
+      store,
+      catalog,
+      budget: new DynamoSeriesBudget({ client: db.client, tableName: STATE_TABLE }),
+      layoutStore: new DynamoShardLayoutStore({ client: db.client, tableName: STATE_TABLE }),
+    },
     clock,
   );
   const ingestHandler = createIngestHandler({

@@ -43,6 +43,7 @@ import {
 import { StoreRequestError, StoreUnavailableError } from '../../app/errors.js';
 import type { ResultRecord, ResultSink, SinkRejection, SinkReport } from '../../app/results.js';
 import { shardOf } from '../../core/series/id.js';
+import type { ShardLayout } from '../../core/window/shard-layout.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
 import { encodeResultPack, type PackedResult, splitChunks } from './results-codec.js';
 import {
@@ -117,6 +118,15 @@ export function groupByShard(shards: number): (record: ResultRecord) => number {
     throw new RangeError(`shards must be a positive integer, got ${shards}`);
   }
   return (record) => shardOf(record.seriesId, shards);
+}
+
+/**
+ * `groupOf` across changes of `shards`: the record's shard under the layout its close job read (the
+ * epoch of the window's last pane, `endMs − 1`, so a sliding window is grouped with the job that
+ * emitted it). Equal to {@link groupByShard} while the count never changed.
+ */
+export function groupByLayout(layout: () => ShardLayout): (record: ResultRecord) => number {
+  return (record) => layout().shardOf(record.seriesId, record.endMs - 1);
 }
 
 interface Pack {
