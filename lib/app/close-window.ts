@@ -11,11 +11,12 @@ import type { Tier } from '../core/window/tiers.js';
 import { windowStart } from '../core/window/window.js';
 import { WindowNotReadyError } from './close-errors.js';
 import type { ClosedStateRecord, CloseJob, CloseStore, SeriesLookup, SessionStore } from './close-ports.js';
-import { type SessionOutput, stepSessions } from './close-sessions.js';
+import { type SessionOutput, sessionLedgerOf, stepSessions } from './close-sessions.js';
 import { CLOCK_SKEW_MARGIN_MS, MAX_PARTIAL_CHUNK_BYTES } from './ingest.js';
 import type { Clock, CorrectionMark, SeriesMeta } from './ports.js';
 import { type RecordWindow, resultRecord } from './result-records.js';
 import type { ResultRecord, ResultSink } from './results.js';
+import { handOverSessions, ownSessions } from './session-handover.js';
 import { ShardLayouts } from './shard-layouts.js';
 
 /** The steps of a close, in order; a test hook may fail after any of them (crash injection). */
@@ -189,11 +190,14 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
     wanted.size > 0 ? await deps.lookup.lookup([...wanted.values()]) : new Map<string, SeriesMeta>();
 
   let sessions: SessionOutput | undefined;
-  if (job.tier === 0 && !job.correction && config.sessions.length > 0) {
+  // Re-closes too: a late point re-emits its session (close-sessions.ts).
+  if (job.tier === 0 && config.sessions.length > 0) {
     if (deps.sessions === undefined)
       throw new WindrowError('session windows are configured but no session store');
+    // Across a change of `shards`: take over this shard's series' open sessions, step only those.
+    await handOverSessions(deps.sessions, store, layout, shard, start, tier.sizeMs);
     sessions = await stepSessions(
-      deps.sessions,
+      ownSessions(deps.sessions, layout, shard, start),
       shard,
       merged,
       metas,
@@ -201,28 +205,27 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
       config,
       aggregate,
       version,
+      {
+        ledger: sessionLedgerOf(deps.sessions),
+        nowMs,
+        ...(job.correction
+          ? {
+              correction: {
+                previousChunks: previousSelf?.chunks ?? [],
+                frontierEndMs: (checkpoint?.closedThroughMs ?? start) + tier.sizeMs,
+              },
+            }
+          : {}),
+      },
     );
-    const missing = sessions.emit.filter((e) => !metas.has(e.session.seriesId)).map((e) => e.session);
+    const missing = [...sessions.emit, ...sessions.supersede].filter((e) => !metas.has(e.seriesId));
     if (missing.length > 0) for (const [id, meta] of await deps.lookup.lookup(missing)) metas.set(id, meta);
-    for (const { session, window } of sessions.emit) {
-      outputs.push({
-        window,
-        results: [
-          {
-            tenant: session.tenant,
-            seriesId: session.seriesId,
-            stats: session.kind.finalize(session.state, {
-              windowStartMs: window.startMs,
-              windowEndMs: window.endMs,
-              percentiles: config.percentiles,
-            }),
-          },
-        ],
-      });
-    }
+    for (const e of sessions.emit) outputs.push({ window: e.window, results: [e] });
   }
   const { records, uncataloged } = toRecords(outputs, metas);
   const report = records.length > 0 ? await deps.sink.write(records) : { rejected: 0 };
+  // After the new results: the ones they replace (a moved start, two sessions bridged).
+  const supersedeRejected = (await sessions?.writeSupersedes(deps.sink, metas)) ?? 0;
   await sessions?.commit();
   await deps.afterStep?.('sink', job);
 
@@ -319,7 +322,7 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
     partials,
     series: merged.size,
     records: records.length,
-    rejected: report.rejected,
+    rejected: report.rejected + supersedeRejected,
     uncataloged,
     version,
     closeLagMs: nowMs - end,

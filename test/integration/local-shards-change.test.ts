@@ -10,15 +10,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DynamoShardLayoutStore } from '#adapters/dynamodb/shard-layout-store.js';
 import { LAYOUT_LEAD_MS } from '#app/shard-layouts.js';
 import { parseConfig } from '#core/config/config.js';
-import { type LocalStack, startLocalStack } from '#local/stack.js';
+import { type LocalStack, STATE_TABLE, startLocalStack } from '#local/stack.js';
 
 const base = {
   tiers: ['10s', '1m'],
   allowedLateness: '1s',
   correctionHorizon: '1h',
   sliding: [{ size: '30s', slide: '10s' }],
+  sessions: [{ match: 'session.*', gap: '30s' }],
   sink: 'dynamodb' as const,
 };
 const dir = mkdtempSync(join(tmpdir(), 'windrow-shards-'));
@@ -54,15 +56,12 @@ async function send(s: LocalStack, t: number, value: (i: number) => number) {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      points: points.map((p) => ({
-        metric: 'shards.test',
-        timestamp: p.t,
-        value: p.value,
-        attributes: { host: p.host },
-      })),
+      points: ['shards.test', 'session.test'].flatMap((metric) =>
+        points.map((p) => ({ metric, timestamp: p.t, value: p.value, attributes: { host: p.host } })),
+      ),
     }),
   });
-  expect(await response.json()).toMatchObject({ accepted: 20, rejected: 0 });
+  expect(await response.json()).toMatchObject({ accepted: 40, rejected: 0 });
   sent.push(...points);
 }
 
@@ -122,18 +121,48 @@ describe('Local stack: changing shards on a running deployment', () => {
     expect(total).toBeDefined();
 
     // Past the recorded boundary: points on both sides of it, in windows and sliding windows across it.
-    const boundary = Math.ceil((minute + 60_000 + LAYOUT_LEAD_MS) / 60_000) * 60_000;
+    const stored = await new DynamoShardLayoutStore({ client: s.db.client, tableName: STATE_TABLE }).read();
+    expect(stored?.epochs).toHaveLength(2);
+    const boundary = stored?.epochs[1]?.fromMs ?? 0;
+    expect(stored?.epochs[1]).toEqual({ fromMs: boundary, shards: 4 });
+    // The next 1m window start at least LAYOUT_LEAD_MS after the restart.
+    expect(boundary % 60_000).toBe(0);
+    expect(boundary).toBeGreaterThanOrEqual(minute + LAYOUT_LEAD_MS);
+    expect(boundary).toBeLessThan(minute + LAYOUT_LEAD_MS + 2 * 60_000);
     await runTo(s, boundary - 25_000);
     await send(s, boundary - 25_000, (i) => 1_000 + i);
     await send(s, boundary - 5_000, (i) => 2_000 + i);
     await runTo(s, boundary + 5_000);
     await send(s, boundary + 5_000, (i) => 3_000 + i);
     await send(s, boundary + 15_000, (i) => 4_000 + i);
-    await runTo(s, boundary + 62_000);
+    await runTo(s, boundary + 80_000);
     const from = minute;
     const to = boundary + 60_000;
     await compare(s, '10s', 10_000, 10_000, from, to);
     await compare(s, '1m', 60_000, 60_000, from, to);
     await compare(s, '30s/10s', 30_000, 10_000, from, to);
+
+    // Sessions (gap 30 s): per host one of the two first sends, one from boundary − 25 s to + 15 s,
+    // carried across the boundary although its series may have moved shard.
+    const sessions = await s.results.read({
+      tenant: 'default',
+      metric: 'session.test',
+      window: 'session:30s',
+      fromMs: from,
+      toMs: to,
+    });
+    const got = sessions
+      .map((r) => `${r.attributes.host} ${r.startMs - minute} ${r.stats.count} ${r.stats.sum}`)
+      .sort();
+    const want: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const host = sent.filter((p) => p.host === `h${i}`).sort((a, b) => a.t - b.t);
+      const early = host.slice(0, 2);
+      const late = host.slice(2);
+      for (const run of [early, late]) {
+        want.push(`h${i} ${(run[0]?.t ?? 0) - minute} ${run.length} ${run.reduce((a, p) => a + p.value, 0)}`);
+      }
+    }
+    expect(got).toEqual(want.sort());
   }, 120_000);
 });
