@@ -6,7 +6,7 @@ import { describeConfig } from '../core/config/config.js';
 import { WindrowError } from '../core/errors.js';
 import { startDemoTraffic } from './demo-sdk.js';
 import { LOCAL_USAGE, parseLocalOptions } from './options.js';
-import { startLocalStack } from './stack.js';
+import { PortInUseError, startLocalStack } from './stack.js';
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<void> {
   const url = stack.url;
   console.log(`windrow is running (local stack: dynalite ${options.dataDir === undefined ? 'in memory' : `on disk in ${options.dataDir}`}, sink ${options.config.sink})
 
-  OTLP/HTTP metrics   POST ${url}/v1/metrics   (application/x-protobuf or application/json, gzip ok)
+  OTLP/HTTP metrics   POST ${url}/v1/metrics   (application/x-protobuf or application/json; gzip, zstd or deflate ok)
   simple points       POST ${url}/v1/points    (application/json)
   dashboard           ${url}/
 
@@ -74,14 +74,14 @@ Ctrl-C to stop.`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof WindrowError) {
-    console.error(`windrow: ${error.message}\n\n${LOCAL_USAGE}`);
+  if (error instanceof PortInUseError) {
+    // Regression: a taken dynalite port (4319) was answered with "Use --port", the HTTP port's flag.
+    const flag = error.server === 'dynalite' ? '--dynamo-port' : '--port';
+    console.error(`windrow: ${error.message} — is windrow already running? Use ${flag} to pick another.`);
     process.exit(2);
   }
-  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    console.error(
-      `windrow: ${(error as Error).message} — is windrow already running? Use --port to pick another.`,
-    );
+  if (error instanceof WindrowError) {
+    console.error(`windrow: ${error.message}\n\n${LOCAL_USAGE}`);
     process.exit(2);
   }
   console.error(error);

@@ -21,7 +21,7 @@ import { createAuthorizer } from '../app/auth/authorize.js';
 import type { Clock } from '../app/ports.js';
 import { systemClock } from '../app/ports.js';
 import type { WindrowConfig } from '../core/config/config.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, WindrowError } from '../core/errors.js';
 import { configureDashboard } from '../dashboard/assets.js';
 import { buildDashboard } from '../dashboard/build.js';
 import { lambdaContext, readBody, requestUrl, toApiGatewayEvent, writeResult } from './apigw-bridge.js';
@@ -32,6 +32,31 @@ export const STATE_TABLE = 'windrow-state';
 export const RESULTS_TABLE = 'windrow-results';
 /** Served without a key (the dashboard page and script; its API calls carry the key). */
 const PUBLIC_PATHS = new Set(['/', '/index.html', '/dashboard.js']);
+
+/**
+ * A port the local stack listens on is taken. `server` says which: dynalite's (`--dynamo-port` of
+ * `npm start`) or the HTTP API's (`--port`), so the message can name the flag that picks another.
+ */
+export class PortInUseError extends WindrowError {
+  readonly server: 'dynalite' | 'http';
+  readonly port: number;
+
+  constructor(server: 'dynalite' | 'http', port: number, options?: { cause?: unknown }) {
+    super(`${server === 'dynalite' ? "dynalite's" : 'the HTTP'} port ${port} is in use`, options);
+    this.server = server;
+    this.port = port;
+  }
+}
+
+/** `error` as a {@link PortInUseError} when it is EADDRINUSE, as it is otherwise. */
+function inUseAs(server: 'dynalite' | 'http', port: number): (error: unknown) => never {
+  return (error) => {
+    if ((error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') {
+      throw new PortInUseError(server, port, { cause: error });
+    }
+    throw error;
+  };
+}
 
 export interface LocalStackOptions {
   readonly config: WindrowConfig;
@@ -79,7 +104,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const db = await startDynalite({
     path: options.dataDir,
     ...(options.dynamoPort === undefined ? {} : { port: options.dynamoPort }),
-  });
+  }).catch(inUseAs('dynalite', options.dynamoPort ?? 0));
   if (options.config.sink !== 'dynamodb') {
     await db.stop();
     throw new ConfigError('the local stack writes results to DynamoDB (dynalite): use --sink dynamodb');
@@ -216,12 +241,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     })();
   });
+  const port = options.port ?? 4318;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 4318, options.host ?? '127.0.0.1', () => {
+    server.listen(port, options.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    await closer.stop();
+    await db.stop();
+    inUseAs('http', port)(error);
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

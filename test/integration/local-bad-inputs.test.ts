@@ -4,15 +4,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { deflateRawSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '#core/config/config.js';
 import { type LocalStack, startLocalStack } from '#local/stack.js';
+import { deflateZerosBomb } from '../support/compression.js';
 import { scanAll, snapshot } from '../support/local-store.js';
 
 const fixture = (name: string) =>
   readFileSync(fileURLToPath(new URL(`../../../shared/fixtures/otlp/${name}`, import.meta.url)));
 const pb = fixture('metrics.pb');
+const zstdFixture = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../fixtures/zstd/${name}`, import.meta.url)));
 const NOW = Date.now();
 const nanos = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -95,6 +98,34 @@ const cases: Case[] = [
     body: gzipSync(Buffer.alloc(64 * 1024 * 1024)),
     status: 413,
     message: /large|limit|inflat/i,
+  },
+  {
+    name: 'invalid zstd (truncated)',
+    headers: { ...PB_TYPE, 'content-encoding': 'zstd' },
+    body: zstdFixture('metrics-delta.pb.zst').subarray(0, 100),
+    status: 400,
+    message: /zstd: invalid body \(truncated/,
+  },
+  {
+    name: 'zstd bomb (1 GiB of zeros in 33 KB)',
+    headers: { ...PB_TYPE, 'content-encoding': 'zstd' },
+    body: zstdFixture('zeros-1gib.zst'),
+    status: 413,
+    message: /zstd body inflates to more than 33554432 bytes/,
+  },
+  {
+    name: 'invalid deflate (raw deflate)',
+    headers: { ...PB_TYPE, 'content-encoding': 'deflate' },
+    body: deflateRawSync(pb),
+    status: 400,
+    message: /deflate: invalid body \(not the zlib format/,
+  },
+  {
+    name: 'deflate bomb (1 GiB of zeros in 1 MB)',
+    headers: { ...PB_TYPE, 'content-encoding': 'deflate' },
+    body: deflateZerosBomb(1024),
+    status: 413,
+    message: /deflate body inflates to more than 33554432 bytes/,
   },
   { name: 'invalid JSON', headers: JSON_TYPE, body: '{"resourceMetrics": [', status: 400, message: /JSON/i },
   {

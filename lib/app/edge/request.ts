@@ -1,15 +1,15 @@
 /**
  * From an API Gateway HTTP API (payload v2) event to an {@link IngestRequest}: route, tenant, media
- * type, size limits, base64 and gzip. Every refusal is an {@link EdgeProblem} value; nothing here
- * throws for any event, however malformed.
+ * type, size limits, base64 and content encodings (gzip, zstd, deflate). Every refusal is an
+ * {@link EdgeProblem} value; nothing here throws for any event, however malformed.
  *
  * The checks run cheapest first and the size limit before any decoding: a 7 MB base64 string is
- * refused from its length alone, and a gzip bomb stops inflating at `maxInflatedBytes`.
+ * refused from its length alone, and a zip bomb stops inflating at `maxInflatedBytes`.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { RequestLimits } from '../../core/config/config.js';
 import { DecodeError } from '../../core/errors.js';
-import { gunzipBounded } from '../../core/otlp/gzip.js';
+import { CONTENT_CODINGS, type ContentCoding, inflateBounded } from '../../core/otlp/inflate.js';
 import { PayloadTooLargeError } from '../../core/otlp/payload-too-large-error.js';
 import type { IngestFormat, IngestRequest } from '../ingest-types.js';
 import { type EdgeProblem, problem } from './problem.js';
@@ -35,9 +35,10 @@ export type IngestRoute = (typeof INGEST_ROUTES)[keyof typeof INGEST_ROUTES];
 export interface ParsedIngest {
   readonly ok: true;
   readonly request: IngestRequest;
-  /** Body bytes as received (after base64, before gzip). */
+  /** Body bytes as received (after base64, before inflating). */
   readonly wireBytes: number;
-  readonly gzip: boolean;
+  /** The request's `Content-Encoding`, which the body has been inflated from. */
+  readonly contentEncoding: ContentCoding | 'identity';
 }
 
 /** A request refused at the edge, with what is known of it for the response and the log. */
@@ -97,7 +98,7 @@ export function parseIngestEvent(event: APIGatewayProxyEventV2, limits: RequestL
   const encoding = contentEncodingOf(headers.get('content-encoding'));
   if (encoding === undefined) {
     const given = describeToken(headers.get('content-encoding') ?? '');
-    return refuse(problem(415, `Content-Encoding ${given} is not supported; use gzip or identity`));
+    return refuse(problem(415, `Content-Encoding ${given} is not supported; use ${ACCEPTED_ENCODINGS}`));
   }
 
   if (body !== undefined && body !== null && typeof body !== 'string') {
@@ -110,13 +111,12 @@ export function parseIngestEvent(event: APIGatewayProxyEventV2, limits: RequestL
   if (wire === undefined) return refuse(problem(400, 'body is not valid base64 (isBase64Encoded is true)'));
 
   let decoded = wire;
-  if (encoding === 'gzip') {
+  if (encoding !== 'identity') {
     try {
-      decoded = gunzipBounded(wire, limits.maxInflatedBytes);
+      decoded = inflateBounded(wire, encoding, limits.maxInflatedBytes);
     } catch (error) {
-      if (error instanceof PayloadTooLargeError) {
-        return refuse(problem(413, `gzip body inflates to more than ${limits.maxInflatedBytes} bytes`));
-      }
+      // Both messages are written for senders (`zstd body inflates to more than … bytes`).
+      if (error instanceof PayloadTooLargeError) return refuse(problem(413, error.message));
       if (error instanceof DecodeError) return refuse(problem(400, error.message));
       throw error;
     }
@@ -130,7 +130,7 @@ export function parseIngestEvent(event: APIGatewayProxyEventV2, limits: RequestL
     ok: true,
     request: { tenant, format, body: decoded },
     wireBytes: wire.length,
-    gzip: encoding === 'gzip',
+    contentEncoding: encoding,
   };
 }
 
@@ -169,16 +169,23 @@ function mediaTypeOf(contentType: string | undefined): string | undefined {
   return type === '' ? undefined : type;
 }
 
-/** `gzip`, `x-gzip` → gzip; absent, empty or `identity` → none; anything else (br, gzip twice) → undefined. */
-function contentEncodingOf(value: string | undefined): 'gzip' | 'none' | undefined {
-  if (value === undefined) return 'none';
+/** What a 415 for an unknown Content-Encoding suggests: `gzip, zstd, deflate or identity`. */
+const ACCEPTED_ENCODINGS = `${CONTENT_CODINGS.join(', ')} or identity`;
+
+/**
+ * `gzip` (or `x-gzip`), `zstd`, `deflate` → that coding; absent, empty or `identity` → identity;
+ * anything else (br, two codings such as `gzip, gzip`) → undefined.
+ */
+function contentEncodingOf(value: string | undefined): ContentCoding | 'identity' | undefined {
+  if (value === undefined) return 'identity';
   const codings = value
     .split(',')
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c !== '' && c !== 'identity');
-  if (codings.length === 0) return 'none';
-  if (codings.length === 1 && (codings[0] === 'gzip' || codings[0] === 'x-gzip')) return 'gzip';
-  return undefined;
+  if (codings.length === 0) return 'identity';
+  if (codings.length !== 1) return undefined;
+  const coding = codings[0] === 'x-gzip' ? 'gzip' : codings[0];
+  return CONTENT_CODINGS.find((c) => c === coding);
 }
 
 /**

@@ -1,8 +1,8 @@
 import { WindrowError } from '../errors.js';
 
 /**
- * A request body that is larger than allowed, before or after gzip inflation (HTTP 413). Distinct from
- * {@link DecodeError}: the body may be perfectly valid, the sender should split it.
+ * A request body that is larger than allowed, before or after inflating its Content-Encoding (HTTP
+ * 413). Distinct from {@link DecodeError}: the body may be perfectly valid, the sender should split it.
  */
 export class PayloadTooLargeError extends WindrowError {
   /** The limit that was exceeded, in bytes. */

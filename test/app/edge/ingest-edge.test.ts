@@ -2,7 +2,9 @@
  * The ingest edge end to end without AWS: API Gateway v2 events in, responses out, with an ingest
  * that runs the real decoders so DecodeError and per-point rejections flow as in production.
  */
-import { gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import { parseConfig, type RequestLimits } from '#core/config/config.js';
 import { DecodeError } from '#core/errors.js';
 import { PayloadTooLargeError } from '#core/otlp/payload-too-large-error.js';
 import { decodeRpcStatus, type HttpEventOptions, httpEvent, responseBytes } from '../../support/apigw.js';
+import { deflateZerosBomb, storedZstd, zstdFrame, zstdWindow } from '../../support/compression.js';
 import { decodingIngest, FIXTURE_NOW_MS, fixture, ingestResult } from '../../support/ingest-fakes.js';
 
 const LIMITS: RequestLimits = parseConfig({}).limits;
@@ -41,7 +44,17 @@ function errorOf(outcome: IngestEdgeOutcome): { format: IngestFormat; code?: num
 }
 
 const gz = (bytes: Uint8Array | string): Uint8Array => new Uint8Array(gzipSync(bytes));
+const zz = (bytes: Uint8Array | string): Uint8Array => new Uint8Array(deflateSync(bytes));
 const pb = fixture('metrics.pb');
+/** zstd bodies made by the zstd CLI (test/fixtures/zstd/README.md). */
+const zst = (name: string): Uint8Array =>
+  new Uint8Array(readFileSync(fileURLToPath(new URL(`../../fixtures/zstd/${name}`, import.meta.url))));
+/** A shared fixture body; `zstd/<name>` is a zstd fixture, `deflate/<name>` a shared one deflated. */
+function body(file: string): Uint8Array {
+  if (file.startsWith('zstd/')) return zst(file.slice('zstd/'.length));
+  if (file.startsWith('deflate/')) return zz(fixture(file.slice('deflate/'.length)));
+  return fixture(file);
+}
 
 interface BadInput {
   readonly name: string;
@@ -102,7 +115,7 @@ const BAD_INPUTS: BadInput[] = [
     event: { headers: { ...PB, 'content-encoding': 'br' }, body: pb },
     status: 415,
     code: 3,
-    message: /^Content-Encoding "br" is not supported; use gzip or identity$/,
+    message: /^Content-Encoding "br" is not supported; use gzip, zstd, deflate or identity$/,
     format: 'otlp-protobuf',
   },
   {
@@ -141,12 +154,95 @@ const BAD_INPUTS: BadInput[] = [
     format: 'otlp-protobuf',
   },
   {
+    name: 'zstd then gzip',
+    event: { headers: { ...PB, 'content-encoding': 'zstd, gzip' }, body: gz(storedZstd(pb)) },
+    status: 415,
+    code: 3,
+    message: /^Content-Encoding "zstd, gzip" is not supported/,
+    format: 'otlp-protobuf',
+  },
+  {
+    name: 'invalid zstd (gzip body labelled zstd)',
+    event: { headers: { ...PB, 'content-encoding': 'zstd' }, body: gz(pb) },
+    status: 400,
+    code: 3,
+    message: /^zstd: invalid body \(no zstd frame at byte 0\)$/,
+    format: 'otlp-protobuf',
+  },
+  {
+    name: 'truncated zstd',
+    event: {
+      headers: { ...JSON_CT, 'content-encoding': 'zstd' },
+      body: zst('metrics-delta.json.zst').subarray(0, 500),
+    },
+    status: 400,
+    code: 3,
+    message: /^zstd: invalid body \(truncated at byte 500\)$/,
+    format: 'otlp-json',
+  },
+  {
+    name: 'zstd body of zero bytes',
+    event: { headers: { ...PB, 'content-encoding': 'zstd' }, body: new Uint8Array(0) },
+    status: 400,
+    code: 3,
+    message: /^zstd: invalid body \(empty\)$/,
+    format: 'otlp-protobuf',
+  },
+  {
+    name: 'zstd frame asking for a 1 GiB window',
+    event: {
+      headers: { ...PB, 'content-encoding': 'zstd' },
+      body: zstdFrame({ windowDescriptor: zstdWindow(30), blocks: [{ type: 'raw', bytes: pb }] }),
+    },
+    status: 413,
+    code: 3,
+    message: /^zstd frame needs a 1073741824-byte window; the limit is 33554432 bytes$/,
+    format: 'otlp-protobuf',
+  },
+  {
+    name: 'invalid deflate (raw deflate, no zlib header)',
+    event: { headers: { ...PB, 'content-encoding': 'deflate' }, body: new Uint8Array(deflateRawSync(pb)) },
+    status: 400,
+    code: 3,
+    message: /^deflate: invalid body \(not the zlib format of RFC 1950; raw deflate is not accepted\)$/,
+    format: 'otlp-protobuf',
+  },
+  {
+    name: 'truncated deflate',
+    event: {
+      headers: { ...JSON_CT, 'content-encoding': 'deflate' },
+      body: zz(fixture('metrics-delta.json')).subarray(0, 500),
+    },
+    status: 400,
+    code: 3,
+    message: /^deflate: invalid body \(unexpected end of file\)$/,
+    format: 'otlp-json',
+  },
+  {
     name: 'gzip inflating past a (small) limit',
     event: { headers: { ...PB, 'content-encoding': 'gzip' }, body: gz(new Uint8Array(5000)) },
     limits: { maxInflatedBytes: 4096 },
     status: 413,
     code: 3,
     message: /^gzip body inflates to more than 4096 bytes$/,
+    format: 'otlp-protobuf',
+  },
+  {
+    name: 'zstd inflating past a (small) limit',
+    event: { headers: { ...PB, 'content-encoding': 'zstd' }, body: storedZstd(new Uint8Array(5000)) },
+    limits: { maxInflatedBytes: 4096 },
+    status: 413,
+    code: 3,
+    message: /^zstd body inflates to more than 4096 bytes$/,
+    format: 'otlp-protobuf',
+  },
+  {
+    name: 'deflate inflating past a (small) limit',
+    event: { headers: { ...PB, 'content-encoding': 'deflate' }, body: zz(new Uint8Array(5000)) },
+    limits: { maxInflatedBytes: 4096 },
+    status: 413,
+    code: 3,
+    message: /^deflate body inflates to more than 4096 bytes$/,
     format: 'otlp-protobuf',
   },
   {
@@ -324,6 +420,27 @@ describe('Function: handleIngestEvent', () => {
     expect(elapsedMs).toBeLessThan(2_000);
   });
 
+  it.each([
+    ['zstd', 'zeros-1gib.zst: 1 GiB of zeros in 33 KB, by the zstd CLI', () => zst('zeros-1gib.zst')],
+    ['deflate', '1 GiB of zeros in 1 MB', () => deflateZerosBomb(1024)],
+  ])('refuses a %s bomb (%s) with 413 without inflating it all', async (coding, _, make) => {
+    const bomb = make();
+    const ingest = decodingIngest();
+    const peakBefore = process.resourceUsage().maxRSS;
+    const started = performance.now();
+    const outcome = await serve({ headers: { ...PB, 'Content-Encoding': coding }, body: bomb }, ingest);
+    const elapsedMs = performance.now() - started;
+    const peakGrowthMiB = (process.resourceUsage().maxRSS - peakBefore) / 1024;
+    expect(outcome.response.statusCode).toBe(413);
+    expect(errorOf(outcome).message).toBe(
+      `${coding} body inflates to more than ${LIMITS.maxInflatedBytes} bytes`,
+    );
+    expect(ingest.calls).toEqual([]);
+    // Inflating stops at the 32 MiB limit: far below the 1 GiB the bomb holds.
+    expect(peakGrowthMiB).toBeLessThan(200);
+    expect(elapsedMs).toBeLessThan(5_000);
+  });
+
   it('sends 405 with an Allow header', async () => {
     const outcome = await serve({ method: 'DELETE', headers: JSON_CT });
     expect(outcome.response.headers?.allow).toBe('POST');
@@ -336,11 +453,16 @@ describe('Function: handleIngestEvent', () => {
       ['metrics-envgzip.pb.gz', PB, 'x-gzip', 'otlp-protobuf'],
       ['metrics.json', JSON_CT, undefined, 'otlp-json'],
       ['metrics-delta.json.gz', { 'content-type': 'application/json; charset=utf-8' }, 'gzip', 'otlp-json'],
+      ['zstd/metrics-delta.pb.zst', PB, 'zstd', 'otlp-protobuf'],
+      ['zstd/metrics-delta.json.zst', JSON_CT, 'ZSTD', 'otlp-json'],
+      ['zstd/metrics.pb.frames.zst', PB, 'zstd', 'otlp-protobuf'],
+      ['deflate/metrics-delta.pb', PB, 'deflate', 'otlp-protobuf'],
+      ['deflate/metrics.json', JSON_CT, 'Deflate', 'otlp-json'],
     ] as const)('%s is accepted in full', async (file, headers, encoding, format) => {
       const ingest = decodingIngest();
       const event = {
         headers: { ...headers, ...(encoding ? { 'content-encoding': encoding } : {}) },
-        body: fixture(file),
+        body: body(file),
       };
       const outcome = await serve(event, ingest);
       expect(outcome.kind).toBe('ingested');
@@ -349,7 +471,7 @@ describe('Function: handleIngestEvent', () => {
       expect(outcome.result.accepted).toBeGreaterThan(10);
       expect(outcome.result.rejected).toBe(0);
       expect(ingest.calls[0]?.format).toBe(format);
-      expect(outcome.wireBytes).toBe(fixture(file).length);
+      expect(outcome.wireBytes).toBe(body(file).length);
       if (format === 'otlp-protobuf') {
         expect(outcome.response.headers?.['content-type']).toBe('application/x-protobuf');
         expect(responseBytes(outcome.response)).toEqual(new Uint8Array(0));
@@ -574,7 +696,10 @@ describe('Function: handleIngestEvent', () => {
       contentEncoding: fc.option(
         fc.tuple(
           headerName('content-encoding'),
-          fc.oneof(fc.constantFrom('gzip', 'x-gzip', 'identity', 'br', ''), fc.string({ maxLength: 20 })),
+          fc.oneof(
+            fc.constantFrom('gzip', 'x-gzip', 'zstd', 'deflate', 'identity', 'br', ''),
+            fc.string({ maxLength: 20 }),
+          ),
         ),
         { freq: 2 },
       ),
@@ -586,6 +711,9 @@ describe('Function: handleIngestEvent', () => {
           pb.subarray(0, 333),
           gz(pb).subarray(0, 200),
           gz(pb),
+          zst('metrics-delta.pb.zst'),
+          zst('metrics-delta.pb.zst').subarray(0, 200),
+          zz(pb),
           fixture('metrics.json'),
           '{"resourceMetrics":[{}]}',
           '{"points":[{}]}',

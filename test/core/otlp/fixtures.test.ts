@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeOtlpJson } from '#core/otlp/decode-json.js';
 import { decodeOtlpProtobuf } from '#core/otlp/decode-protobuf.js';
-import { gunzipBounded } from '#core/otlp/gzip.js';
+import { inflateBounded } from '#core/otlp/inflate.js';
 import type { DecodeResult, NormalizedPoint, NumberPoint } from '#core/point.js';
 import { options } from './helpers.js';
 
@@ -21,7 +21,7 @@ const OPTIONS = options({ nowMs: 1_795_633_200_000 });
 
 function decodeFile(name: string): DecodeResult {
   const raw = read(name);
-  const body = name.endsWith('.gz') ? gunzipBounded(raw, 1 << 20) : raw;
+  const body = name.endsWith('.gz') ? inflateBounded(raw, 'gzip', 1 << 20) : raw;
   return name.includes('.json') ? decodeOtlpJson(body, OPTIONS) : decodeOtlpProtobuf(body, OPTIONS);
 }
 

@@ -1,20 +1,22 @@
 /**
  * Fuzzing: random and mutated bodies (bit flips, truncations, splices, subtree swaps) only ever give
- * a valid DecodeResult or a DecodeError (PayloadTooLargeError for gzip), never another exception, and
+ * a valid DecodeResult or a DecodeError (PayloadTooLargeError for gzip, zstd, deflate), never another exception, and
  * every decode finishes quickly.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '#core/errors.js';
 import { decodeOtlpJson } from '#core/otlp/decode-json.js';
 import { decodeOtlpProtobuf } from '#core/otlp/decode-protobuf.js';
-import { gunzipBounded } from '#core/otlp/gzip.js';
+import { inflateBounded } from '#core/otlp/inflate.js';
 import { PayloadTooLargeError } from '#core/otlp/payload-too-large-error.js';
 import { decodeSimplePoints } from '#core/otlp/simple-points.js';
+import { unzstdBounded, zstdEngines } from '#core/otlp/zstd.js';
 import type { DecodeResult } from '#core/point.js';
+import { storedZstd } from '../../support/compression.js';
 import { encodeOtlpRequest } from '../../support/otlp-encode.js';
 import { NOW_MS, nanos, options } from './helpers.js';
 
@@ -304,14 +306,44 @@ describe('Fuzz: decodeSimplePoints', () => {
   });
 });
 
-describe('Fuzz: gunzipBounded', () => {
+describe('Fuzz: inflateBounded', () => {
   it('survives random and mutated gzip bodies', () => {
     const gz = gzipSync(JSON_CORPUS[2] ?? '');
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 256 }), mutatedBytes([gz])), (bytes) =>
-        survives(() => gunzipBounded(bytes, 4096), [DecodeError, PayloadTooLargeError]),
+        survives(() => inflateBounded(bytes, 'gzip', 4096), [DecodeError, PayloadTooLargeError]),
       ),
       { numRuns: RUNS },
+    );
+  });
+
+  it('survives random and mutated deflate bodies', () => {
+    const zz = deflateSync(JSON_CORPUS[2] ?? '');
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 256 }), mutatedBytes([zz])), (bytes) =>
+        survives(() => inflateBounded(bytes, 'deflate', 4096), [DecodeError, PayloadTooLargeError]),
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  // Compressed blocks (Huffman and FSE tables, sequences) by the zstd CLI, and hand-made RLE/stored ones.
+  const ZSTD_CORPUS = ['metrics-delta.pb.zst', 'proto-example.json.zst', 'metrics.pb.frames.zst'].map(
+    (name) =>
+      new Uint8Array(readFileSync(fileURLToPath(new URL(`../../fixtures/zstd/${name}`, import.meta.url)))),
+  );
+  it.each(zstdEngines())('survives random and mutated zstd bodies (%s)', (engine) => {
+    const zstdPrefix = Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 256 }),
+          fc.uint8Array({ maxLength: 64 }).map((tail) => new Uint8Array([...zstdPrefix, ...tail])),
+          mutatedBytes([...ZSTD_CORPUS, storedZstd(new TextEncoder().encode(JSON_CORPUS[1] ?? ''))]),
+        ),
+        (bytes) => survives(() => unzstdBounded(bytes, 4096, engine), [DecodeError, PayloadTooLargeError]),
+      ),
+      { numRuns: 4 * RUNS },
     );
   });
 });

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeOtlpJson } from '#core/otlp/decode-json.js';
 import { decodeOtlpProtobuf } from '#core/otlp/decode-protobuf.js';
-import { gunzipBounded } from '#core/otlp/gzip.js';
+import { inflateBounded } from '#core/otlp/inflate.js';
 import { RejectReason } from '#core/point.js';
 import { EXAMPLE_POINTS, protoExample } from '../../support/proto-examples.js';
 import { flat, NOW_NANOS, options } from './helpers.js';
@@ -51,6 +51,6 @@ describe('Function: decoders on the opentelemetry-proto example request', () => 
   it('decodes the gzip form of the protobuf body to the same points', () => {
     const body = protoExample('pb', NOW_NANOS);
     const plain = decodeOtlpProtobuf(body, OPTIONS);
-    expect(decodeOtlpProtobuf(gunzipBounded(gzipSync(body), 1 << 20), OPTIONS)).toEqual(plain);
+    expect(decodeOtlpProtobuf(inflateBounded(gzipSync(body), 'gzip', 1 << 20), OPTIONS)).toEqual(plain);
   });
 });

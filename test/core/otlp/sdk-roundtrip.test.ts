@@ -6,7 +6,7 @@ import type { Meter } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { decodeOtlpJson } from '#core/otlp/decode-json.js';
 import { decodeOtlpProtobuf } from '#core/otlp/decode-protobuf.js';
-import { gunzipBounded } from '#core/otlp/gzip.js';
+import { inflateBounded } from '#core/otlp/inflate.js';
 import type {
   DecodeResult,
   ExponentialHistogramPoint,
@@ -50,7 +50,9 @@ function record(meter: Meter): void {
 
 function decode(request: CapturedRequest, encoding: 'json' | 'protobuf'): DecodeResult {
   const body =
-    request.headers['content-encoding'] === 'gzip' ? gunzipBounded(request.raw, 1 << 20) : request.raw;
+    request.headers['content-encoding'] === 'gzip'
+      ? inflateBounded(request.raw, 'gzip', 1 << 20)
+      : request.raw;
   return encoding === 'json' ? decodeOtlpJson(body, options()) : decodeOtlpProtobuf(body, options());
 }
 
