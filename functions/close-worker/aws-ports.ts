@@ -6,15 +6,15 @@
  */
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
 import { DynamoCloseStore } from '../../lib/adapters/dynamodb/close-store.js';
+import { DynamoDeploymentStateStore } from '../../lib/adapters/dynamodb/deployment-state-store.js';
 import { DynamoResultsSink, groupByLayout } from '../../lib/adapters/dynamodb/results-sink.js';
 import { DynamoSeriesLookup } from '../../lib/adapters/dynamodb/series-lookup.js';
 import { DynamoSessionStore } from '../../lib/adapters/dynamodb/session-store.js';
-import { DynamoShardLayoutStore } from '../../lib/adapters/dynamodb/shard-layout-store.js';
 import { createTimestreamWriteClient } from '../../lib/adapters/timestream/client.js';
 import { TimestreamSink } from '../../lib/adapters/timestream/sink.js';
+import { DeploymentState } from '../../lib/app/deployment-state.js';
 import { systemClock } from '../../lib/app/ports.js';
 import type { ResultSink } from '../../lib/app/results.js';
-import { ShardLayouts } from '../../lib/app/shard-layouts.js';
 import type { CloseEnvironment, ClosePorts } from './compose.js';
 
 /** The adapters run their own bounded backoff; two SDK attempts absorb a stale connection. */
@@ -23,13 +23,17 @@ const SDK_MAX_ATTEMPTS = 2;
 export function awsClosePorts(environment: CloseEnvironment): ClosePorts {
   const client = createDynamoClient({ maxAttempts: SDK_MAX_ATTEMPTS });
   const { tableName, config } = environment;
-  const layouts = new ShardLayouts(config, systemClock, new DynamoShardLayoutStore({ client, tableName }));
+  const deployment = new DeploymentState(
+    config,
+    systemClock,
+    new DynamoDeploymentStateStore({ client, tableName }),
+  );
   let sink: ResultSink;
   if (environment.resultsTable !== undefined) {
     sink = new DynamoResultsSink({
       client,
       tableName: environment.resultsTable,
-      groupOf: groupByLayout(() => layouts.latest()),
+      groupOf: groupByLayout(() => deployment.latest()),
       retentionMs: config.retentionMs,
     });
   } else {
@@ -43,6 +47,6 @@ export function awsClosePorts(environment: CloseEnvironment): ClosePorts {
     sessions: new DynamoSessionStore({ client, tableName }),
     lookup: new DynamoSeriesLookup({ client, tableName }),
     sink,
-    layouts,
+    deployment,
   };
 }

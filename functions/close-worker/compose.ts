@@ -5,9 +5,9 @@
  */
 import type { CloseJob, CloseStore, SeriesLookup, SessionStore } from '../../lib/app/close-ports.js';
 import { type CloseOutcome, closeWindow } from '../../lib/app/close-window.js';
+import type { DeploymentState } from '../../lib/app/deployment-state.js';
 import { type Clock, systemClock } from '../../lib/app/ports.js';
 import type { ResultSink } from '../../lib/app/results.js';
-import type { ShardLayouts } from '../../lib/app/shard-layouts.js';
 import type { WindrowConfig } from '../../lib/core/config/config.js';
 import { configFromEnv, type Environment, requireEnv } from '../shared/environment.js';
 
@@ -40,7 +40,7 @@ export interface ClosePorts {
   readonly lookup: SeriesLookup;
   readonly sink: ResultSink;
   /** The shard layout (changes of `shards`), shared with the sink's grouping; none: the configured count. */
-  readonly layouts?: ShardLayouts;
+  readonly deployment?: DeploymentState;
 }
 
 export type CloseFn = (job: CloseJob) => Promise<CloseOutcome>;

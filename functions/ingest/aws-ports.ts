@@ -4,9 +4,9 @@
  * chains; the SDK also honours `AWS_ENDPOINT_URL_DYNAMODB` (tests point it at dynalite).
  */
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
+import { DynamoDeploymentStateStore } from '../../lib/adapters/dynamodb/deployment-state-store.js';
 import { DynamoSeriesBudget } from '../../lib/adapters/dynamodb/series-budget.js';
 import { DynamoSeriesCatalog } from '../../lib/adapters/dynamodb/series-catalog.js';
-import { DynamoShardLayoutStore } from '../../lib/adapters/dynamodb/shard-layout-store.js';
 import { DynamoWindowStore } from '../../lib/adapters/dynamodb/window-store.js';
 import type { IngestEnvironment, IngestPorts } from './compose.js';
 
@@ -25,6 +25,6 @@ export function awsIngestPorts(environment: IngestEnvironment): IngestPorts {
     store: new DynamoWindowStore({ client, tableName }),
     catalog: new DynamoSeriesCatalog({ client, tableName }),
     budget: new DynamoSeriesBudget({ client, tableName }),
-    layoutStore: new DynamoShardLayoutStore({ client, tableName }),
+    deploymentStore: new DynamoDeploymentStateStore({ client, tableName }),
   };
 }

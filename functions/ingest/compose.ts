@@ -3,17 +3,17 @@
  * dependencies are built once and stay warm (the series-id cache above all) across requests.
  */
 
+import { DeploymentState } from '../../lib/app/deployment-state.js';
 import type { IngestFn } from '../../lib/app/edge/ingest-edge.js';
 import { ingest } from '../../lib/app/ingest.js';
 import {
   type Clock,
+  type DeploymentStateStore,
   type SeriesBudget,
   type SeriesCatalog,
-  type ShardLayoutStore,
   systemClock,
   type WindowStore,
 } from '../../lib/app/ports.js';
-import { ShardLayouts } from '../../lib/app/shard-layouts.js';
 import type { WindrowConfig } from '../../lib/core/config/config.js';
 import { SeriesIdCache } from '../../lib/core/series/id.js';
 import { configFromEnv, type Environment, requireEnv } from '../shared/environment.js';
@@ -33,7 +33,7 @@ export interface IngestPorts {
   /** The cardinality guard's counter (`limits.maxNewSeriesPerWindow`). */
   readonly budget?: SeriesBudget;
   /** Where the shard layout lives (changes of `shards`); none: the configured count throughout. */
-  readonly layoutStore?: ShardLayoutStore;
+  readonly deploymentStore?: DeploymentStateStore;
 }
 
 /**
@@ -64,7 +64,7 @@ export function composeIngest(
     clock,
     config,
     ids: new SeriesIdCache(config.shards),
-    layouts: new ShardLayouts(config, clock, ports.layoutStore),
+    deployment: new DeploymentState(config, clock, ports.deploymentStore),
   };
   return (request) => ingest(request, deps);
 }

@@ -5,11 +5,11 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
 import { DynamoCloseStore } from '../../lib/adapters/dynamodb/close-store.js';
-import { DynamoShardLayoutStore } from '../../lib/adapters/dynamodb/shard-layout-store.js';
+import { DynamoDeploymentStateStore } from '../../lib/adapters/dynamodb/deployment-state-store.js';
 import { SqsCloseQueue } from '../../lib/adapters/sqs/close-queue.js';
+import { DeploymentState } from '../../lib/app/deployment-state.js';
 import { planCloses } from '../../lib/app/plan-closes.js';
 import { systemClock } from '../../lib/app/ports.js';
-import { ShardLayouts } from '../../lib/app/shard-layouts.js';
 import { configFromEnv, requireEnv } from '../shared/environment.js';
 import { createPlannerHandler } from './create-handler.js';
 
@@ -24,12 +24,15 @@ const queue = new SqsCloseQueue({
   queueUrl: requireEnv(process.env, 'WINDROW_CLOSE_QUEUE_URL'),
 });
 
-const layouts = new ShardLayouts(
+const deployment = new DeploymentState(
   config,
   systemClock,
-  new DynamoShardLayoutStore({ client: dynamo, tableName: requireEnv(process.env, 'WINDROW_STATE_TABLE') }),
+  new DynamoDeploymentStateStore({
+    client: dynamo,
+    tableName: requireEnv(process.env, 'WINDROW_STATE_TABLE'),
+  }),
 );
 
 export const handler = createPlannerHandler({
-  plan: () => planCloses({ store, queue, clock: systemClock, config, layouts }),
+  plan: () => planCloses({ store, queue, clock: systemClock, config, deployment }),
 });

@@ -12,12 +12,12 @@ import { windowStart } from '../core/window/window.js';
 import { WindowNotReadyError } from './close-errors.js';
 import type { ClosedStateRecord, CloseJob, CloseStore, SeriesLookup, SessionStore } from './close-ports.js';
 import { type SessionOutput, sessionLedgerOf, stepSessions } from './close-sessions.js';
+import { DeploymentState } from './deployment-state.js';
 import { CLOCK_SKEW_MARGIN_MS, MAX_PARTIAL_CHUNK_BYTES } from './ingest.js';
 import type { Clock, CorrectionMark, SeriesMeta } from './ports.js';
 import { type RecordWindow, resultRecord } from './result-records.js';
 import type { ResultRecord, ResultSink } from './results.js';
 import { handOverSessions, ownSessions } from './session-handover.js';
-import { ShardLayouts } from './shard-layouts.js';
 
 /** The steps of a close, in order; a test hook may fail after any of them (crash injection). */
 export type CloseStep = 'mark' | 'read' | 'sink' | 'closed-state' | 'parent' | 'checkpoint';
@@ -33,7 +33,7 @@ export interface CloseDeps {
   /** Called after each step (tests inject crashes here). */
   readonly afterStep?: (step: CloseStep, job: CloseJob) => void | Promise<void>;
   /** The shard layout; none: the configured `shards` since the beginning. */
-  readonly layouts?: ShardLayouts;
+  readonly deployment?: DeploymentState;
 }
 
 export interface CloseOutcome {
@@ -54,7 +54,7 @@ export interface CloseOutcome {
 }
 
 /** Closed states and parent partials stay this long past the correction horizon. */
-const KEEP_AFTER_HORIZON_MS = 86_400_000;
+export const KEEP_AFTER_HORIZON_MS = 86_400_000;
 /** A quiet cumulative series keeps its baseline at least this long (see finalizeWindow). */
 const MIN_CARRY_MS = 3_600_000;
 
@@ -143,7 +143,7 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
     }
   }
   const merged = merger.result();
-  const layout = await (deps.layouts ?? new ShardLayouts(config, deps.clock)).current();
+  const layout = await (deps.deployment ?? new DeploymentState(config, deps.clock)).current();
   const states = new ClosedStates(store, job.tier, shard, start, layout);
   const [previousSelf, previousWindow] = await Promise.all([
     states.get(start),
@@ -345,7 +345,7 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function maxSlidingMs(config: WindrowConfig): number {
+export function maxSlidingMs(config: WindrowConfig): number {
   return config.sliding.reduce((max, s) => Math.max(max, s.sizeMs), 0);
 }
 

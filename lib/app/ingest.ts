@@ -18,6 +18,7 @@ import { PreAggregator, type SeriesWindowState } from '../core/preaggregate/prea
 import type { SeriesIdCache } from '../core/series/id.js';
 import { regroupByLayout } from '../core/window/shard-layout.js';
 import { windowStart } from '../core/window/window.js';
+import { DeploymentState } from './deployment-state.js';
 import type { IngestFormat, IngestRequest, IngestResult } from './ingest-types.js';
 import { knownCheckpointsOf } from './known-checkpoints.js';
 import type {
@@ -29,7 +30,6 @@ import type {
   SeriesMeta,
   WindowStore,
 } from './ports.js';
-import { ShardLayouts } from './shard-layouts.js';
 
 export type { IngestFormat, IngestRequest, IngestResult } from './ingest-types.js';
 
@@ -43,7 +43,7 @@ export interface IngestDeps {
   /** The cardinality guard (limits.maxNewSeriesPerWindow); none: no guard. */
   readonly budget?: SeriesBudget;
   /** The shard layout (warm across requests); none: the configured `shards` since the beginning. */
-  readonly layouts?: ShardLayouts;
+  readonly deployment?: DeploymentState;
 }
 
 /** DynamoDB items are limited to 400 KB; keys and attribute names need a little of that. */
@@ -118,13 +118,16 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     sketchRelativeAccuracy: config.sketchRelativeAccuracy,
     sketchMaxBuckets: 2048,
   };
+  // How far back points are accepted, and the shard layout: from the deployment record (cached).
+  const deployment = deps.deployment ?? new DeploymentState(config, clock);
+  const horizonMs = await deployment.horizonMs();
   const pre = new PreAggregator({ tenant: request.tenant, tier, ids, aggregate, resolveKind: kindForPoint });
   let sunk = 0;
   const decoded = DECODERS[request.format](
     request.body,
     {
       nowMs,
-      correctionHorizonMs: config.correctionHorizonMs,
+      correctionHorizonMs: horizonMs,
       maxFutureMs: DEFAULT_NORMALIZE_LIMITS.maxFutureMs,
       maxAttributes: config.limits.maxAttributes,
       maxKeyLength: config.limits.maxKeyLength,
@@ -149,7 +152,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const { groups: assumed, seriesWindows } = pre.result();
   // Shards as the deployment's layout has them for each window (the configured count but across a
   // change of `shards`; see core/window/shard-layout.ts).
-  const layout = await (deps.layouts ?? new ShardLayouts(config, clock)).current();
+  const layout = await deployment.current();
   const groups = regroupByLayout(assumed.values(), config.shards, layout);
 
   const partialId = partialIdOf(request);

@@ -1,8 +1,9 @@
 import type { WindrowConfig } from '../core/config/config.js';
 import { windowStart } from '../core/window/window.js';
 import type { Checkpoint, CloseJob, CloseQueue, CloseStore } from './close-ports.js';
+import { DeploymentState } from './deployment-state.js';
 import type { Clock } from './ports.js';
-import { ShardLayouts } from './shard-layouts.js';
+import { backfillAddedTier } from './tier-backfill.js';
 
 export interface PlanDeps {
   readonly store: CloseStore;
@@ -10,7 +11,7 @@ export interface PlanDeps {
   readonly clock: Clock;
   readonly config: WindrowConfig;
   /** The shard layout; none: the configured `shards` since the beginning. */
-  readonly layouts?: ShardLayouts;
+  readonly deployment?: DeploymentState;
 }
 
 export interface PlanOptions {
@@ -66,7 +67,7 @@ export async function planCloses(deps: PlanDeps, options: PlanOptions = {}): Pro
   let childCheckpoints: Map<number, Checkpoint> | undefined;
   // Records a change of `shards` as a new epoch (shard-layout.ts); shards of every epoch are planned,
   // each until the epochs from its next window on have no such shard (it is retired).
-  const layout = await (deps.layouts ?? new ShardLayouts(config, clock)).reconcile();
+  const { layout, addedTiers } = await (deps.deployment ?? new DeploymentState(config, clock)).reconcile();
 
   for (const tier of config.tiers) {
     const child = config.tiers[tier.level - 1];
@@ -81,11 +82,17 @@ export async function planCloses(deps: PlanDeps, options: PlanOptions = {}): Pro
       if (checkpoint === undefined) {
         if (child !== undefined && childCheckpoint === undefined) continue;
         if (layout.retiredFrom(shard, lastDue)) continue;
-        // Above the first tier: start with the window holding the child tier's first close.
-        const first =
+        // Above the first tier: start with the window holding the child tier's first close — for a
+        // tier just added to a live deployment, with its already closed children handed up to it.
+        let first =
           childCheckpoint === undefined
             ? lastDue
             : windowStart(childCheckpoint.closedThroughMs + (child?.sizeMs ?? 0), tier);
+        if (child !== undefined && childCheckpoint !== undefined) {
+          const childNext = childCheckpoint.closedThroughMs + child.sizeMs;
+          const added = addedTiers.includes(tier.name);
+          first = await backfillAddedTier(store, config, tier, child, shard, first, childNext, added);
+        }
         checkpoint = await store.initCheckpoint({
           tier: tier.level,
           shard,

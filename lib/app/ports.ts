@@ -2,6 +2,8 @@
  * Ports: what the use cases need from the world, implemented by lib/adapters (DynamoDB, Timestream,
  * SQS) in AWS and by the same adapters against dynalite locally. Use cases never see an SDK.
  */
+
+import type { DeployedSettings } from '../core/config/deployed-settings.js';
 import type { Attributes, MetricDescriptor, Scope } from '../core/point.js';
 import type { ShardEpoch } from '../core/window/shard-layout.js';
 
@@ -97,18 +99,24 @@ export interface SeriesBudget {
   ): Promise<number>;
 }
 
-/** The shard layout as stored (see core/window/shard-layout.ts), with its revision for conditional writes. */
-export interface StoredShardLayout {
+/** What the deployment's stored state depends on: the shard layout over time and the settings. */
+export interface DeploymentRecord {
   readonly epochs: readonly ShardEpoch[];
+  /** Absent in records written before settings were recorded. */
+  readonly settings?: DeployedSettings;
+}
+
+/** The deployment record as stored, with its revision for conditional writes. */
+export interface StoredDeploymentState extends DeploymentRecord {
   readonly revision: number;
 }
 
-/** Where the deployment's shard layout lives (one item of the window-state table). */
-export interface ShardLayoutStore {
-  read(): Promise<StoredShardLayout | undefined>;
+/** Where the deployment record lives (one item of the window-state table). */
+export interface DeploymentStateStore {
+  read(): Promise<StoredDeploymentState | undefined>;
   /**
-   * Stores `epochs` as revision `expected + 1` (the first, 1, when `expected` is undefined) if the
+   * Stores `record` as revision `expected + 1` (the first, 1, when `expected` is undefined) if the
    * stored revision is still `expected`; false when another writer got there first.
    */
-  write(epochs: readonly ShardEpoch[], expected: number | undefined): Promise<boolean>;
+  write(record: DeploymentRecord, expected: number | undefined): Promise<boolean>;
 }

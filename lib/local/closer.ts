@@ -13,14 +13,14 @@ import {
 } from '../../functions/close-worker/create-handler.js';
 import { createPlannerHandler, type PlannerHandler } from '../../functions/planner/create-handler.js';
 import { DynamoCloseStore } from '../adapters/dynamodb/close-store.js';
+import { DynamoDeploymentStateStore } from '../adapters/dynamodb/deployment-state-store.js';
 import { DynamoResultsSink, groupByLayout } from '../adapters/dynamodb/results-sink.js';
 import { DynamoSeriesLookup } from '../adapters/dynamodb/series-lookup.js';
 import { DynamoSessionStore } from '../adapters/dynamodb/session-store.js';
-import { DynamoShardLayoutStore } from '../adapters/dynamodb/shard-layout-store.js';
 import type { CloseOutcome } from '../app/close-window.js';
+import { DeploymentState } from '../app/deployment-state.js';
 import { planCloses } from '../app/plan-closes.js';
 import type { Clock } from '../app/ports.js';
-import { ShardLayouts } from '../app/shard-layouts.js';
 import type { WindrowConfig } from '../core/config/config.js';
 import { lambdaContext } from './apigw-bridge.js';
 import { type DeadLetter, LocalCloseQueue } from './close-queue.js';
@@ -72,10 +72,10 @@ export class LocalCloser {
         this.log(`dead letter after ${letter.receiveCount} deliveries: close job ${letter.body}`),
     });
     const store = new DynamoCloseStore({ client, tableName: stateTable, clock });
-    const layouts = new ShardLayouts(
+    const deployment = new DeploymentState(
       config,
       clock,
-      new DynamoShardLayoutStore({ client, tableName: stateTable }),
+      new DynamoDeploymentStateStore({ client, tableName: stateTable }),
     );
     const close = composeClose(
       config,
@@ -86,10 +86,10 @@ export class LocalCloser {
         sink: new DynamoResultsSink({
           client,
           tableName: options.resultsTable,
-          groupOf: groupByLayout(() => layouts.latest()),
+          groupOf: groupByLayout(() => deployment.latest()),
           retentionMs: config.retentionMs,
         }),
-        layouts,
+        deployment,
       },
       clock,
     );
@@ -112,7 +112,7 @@ export class LocalCloser {
     });
     const plannerLogger = logger('windrow-planner');
     this.planner = createPlannerHandler({
-      plan: () => planCloses({ store, queue: this.queue, clock, config, layouts }),
+      plan: () => planCloses({ store, queue: this.queue, clock, config, deployment }),
       logger: plannerLogger,
       metrics: new Metrics({ namespace: 'windrow', serviceName: 'windrow-planner', logger: quietLogger }),
     });

@@ -10,14 +10,15 @@ import { createIngestHandler } from '../../functions/ingest/create-handler.js';
 import { createQueryHandler, type DashboardAssets } from '../../functions/query/create-handler.js';
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-keys.js';
 import { DynamoCloseStore } from '../adapters/dynamodb/close-store.js';
+import { DynamoDeploymentStateStore } from '../adapters/dynamodb/deployment-state-store.js';
 import { DynamoMetricCatalog } from '../adapters/dynamodb/metric-index.js';
 import { DynamoResultsReader } from '../adapters/dynamodb/results-reader.js';
 import { DynamoSeriesBudget } from '../adapters/dynamodb/series-budget.js';
 import { DynamoSeriesCatalog } from '../adapters/dynamodb/series-catalog.js';
-import { DynamoShardLayoutStore } from '../adapters/dynamodb/shard-layout-store.js';
 import { createResultsTable, createWindowStateTable } from '../adapters/dynamodb/table.js';
 import { DynamoWindowStore } from '../adapters/dynamodb/window-store.js';
 import { createAuthorizer } from '../app/auth/authorize.js';
+import { DeploymentState, IncompatibleConfigError } from '../app/deployment-state.js';
 import type { Clock } from '../app/ports.js';
 import { systemClock } from '../app/ports.js';
 import type { WindrowConfig } from '../core/config/config.js';
@@ -117,6 +118,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw error;
   }
   const clock = options.clock ?? systemClock;
+  // A configuration the data directory's stored state cannot follow is refused before serving.
+  try {
+    await new DeploymentState(
+      options.config,
+      clock,
+      new DynamoDeploymentStateStore({ client: db.client, tableName: STATE_TABLE }),
+    ).reconcile();
+  } catch (error) {
+    await db.stop();
+    if (error instanceof IncompatibleConfigError) {
+      throw new ConfigError(`${error.problems.join('\n')}\n(see "Changing the configuration" in the README)`);
+    }
+    throw error;
+  }
   const store = new DynamoWindowStore({ client: db.client, tableName: STATE_TABLE, clock });
   const catalog = new DynamoSeriesCatalog({ client: db.client, tableName: STATE_TABLE, clock });
   const closer = new LocalCloser({
@@ -134,7 +149,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       store,
       catalog,
       budget: new DynamoSeriesBudget({ client: db.client, tableName: STATE_TABLE }),
-      layoutStore: new DynamoShardLayoutStore({ client: db.client, tableName: STATE_TABLE }),
+      deploymentStore: new DynamoDeploymentStateStore({ client: db.client, tableName: STATE_TABLE }),
     },
     clock,
   );

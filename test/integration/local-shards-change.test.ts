@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DynamoShardLayoutStore } from '#adapters/dynamodb/shard-layout-store.js';
-import { LAYOUT_LEAD_MS } from '#app/shard-layouts.js';
+import { DynamoDeploymentStateStore } from '#adapters/dynamodb/deployment-state-store.js';
+import { LAYOUT_LEAD_MS } from '#app/deployment-state.js';
 import { parseConfig } from '#core/config/config.js';
 import { type LocalStack, STATE_TABLE, startLocalStack } from '#local/stack.js';
 
@@ -121,7 +121,10 @@ describe('Local stack: changing shards on a running deployment', () => {
     expect(total).toBeDefined();
 
     // Past the recorded boundary: points on both sides of it, in windows and sliding windows across it.
-    const stored = await new DynamoShardLayoutStore({ client: s.db.client, tableName: STATE_TABLE }).read();
+    const stored = await new DynamoDeploymentStateStore({
+      client: s.db.client,
+      tableName: STATE_TABLE,
+    }).read();
     expect(stored?.epochs).toHaveLength(2);
     const boundary = stored?.epochs[1]?.fromMs ?? 0;
     expect(stored?.epochs[1]).toEqual({ fromMs: boundary, shards: 4 });
