@@ -217,17 +217,19 @@ describe.skipIf(!python3)('Local stack: the OpenTelemetry Python SDK → /v1/met
     }
   });
 
-  // KNOWN GAP (found by this test): a fresh cumulative histogram whose first snapshot (counted in
-  // full) and a later snapshot fall in one 10 s window closes with count and sum but no min and max,
-  // although the window's increase is exactly the later snapshot counted from the run's start — whose
-  // min and max are the recorded ones, and which the 1 s windows below it do report. `runsIncrease`
-  // adds first + (last − first), and the min/max of a difference are unknown. The same happens to
-  // every rollup (1h, 1d) of a run that starts inside it. When this passes, make it `it`.
-  it.fails('cumulative histograms: the 10s window holding both exports reports the recorded min and max', async () => {
+  // Regression (found by this test): a fresh cumulative histogram whose first snapshot (counted in
+  // full) and a later snapshot fall in one 10 s window closed with count and sum but no min and max
+  // (`runsIncrease` added first + (last − first); a difference of snapshots has no min or max). The
+  // window's increase is the later snapshot itself, whose min and max are the recorded ones.
+  it('cumulative histograms: the 10s window holding both exports reports the recorded min and max', async (ctx) => {
     const [a = 0, b = 0] = report.exports.filter((e) => e.provider === 'cumulative').map((e) => e.timesMs[0]);
     // The setup starts the script early in a 10 s window; under heavy load it may still straddle two.
-    if (Math.floor(a / 10_000) !== Math.floor(b / 10_000))
-      throw new Error('premise: exports in two 10 s windows');
+    if (Math.floor(a / 10_000) !== Math.floor(b / 10_000)) {
+      console.warn(
+        'windrow: the cumulative exports straddled two 10 s windows (heavy load): case skipped this run',
+      );
+      ctx.skip();
+    }
     const service = report.services.cumulative;
     for (const want of report.series.filter((s) => s.provider === 'cumulative' && s.kind === 'histogram')) {
       const series = await query(want.metric, '10s', service);

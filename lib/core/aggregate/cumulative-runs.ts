@@ -207,8 +207,17 @@ export function runsIncrease<T>(
 ): T {
   let total = ops.zero();
   for (const [i, run] of runs.entries()) {
-    total = ops.add(total, ops.subtract(run.last.value, run.first.value) ?? run.last.value);
+    const rest = ops.subtract(run.last.value, run.first.value);
     const head = headIncrease(run, i === 0, baseline, ops);
+    // The whole run counts (its first snapshot in full, no reset in between): the increase is its
+    // last snapshot itself, min and max included — (last − first) + first would lose them, since a
+    // difference of snapshots has no min or max (found with the OpenTelemetry Python SDK: a fresh
+    // cumulative histogram's 10 s window had count and sum but no min/max).
+    if (head === run.first.value && rest !== undefined) {
+      total = ops.add(total, run.last.value);
+      continue;
+    }
+    total = ops.add(total, rest ?? run.last.value);
     if (head !== undefined) total = ops.add(total, head);
   }
   return total;

@@ -311,6 +311,25 @@ describe('Class: cumulativeKind', () => {
       expect(stats.percentiles?.p50).toBeLessThanOrEqual(10);
     });
 
+    it('keeps min and max when a fresh run lies wholly in the window (its last snapshot is the increase)', () => {
+      // Regression (found with the OpenTelemetry Python SDK): first counted in full + (last − first)
+      // lost the min and max, though the increase is exactly the last snapshot.
+      const start = WS + 5;
+      const at = (timeMs: number) => ({ timeMs, startMs: start });
+      const state = fold([
+        histogramOfValues([1.5, 20, 8], [5, 10], at(WS + 1000)),
+        histogramOfValues([1.5, 20, 8, 12.5], [5, 10], at(WS + 2000)),
+      ]);
+      const stats = cumulativeKind.finalize(state, { ...context, percentiles: [50] });
+      expect(stats).toMatchObject({
+        count: 4,
+        sum: 42,
+        min: 1.5,
+        max: 20,
+        buckets: { bounds: [5, 10], counts: [1, 1, 2] },
+      });
+    });
+
     it('measures a cumulative histogram against its baseline, and resets when a bucket goes down', () => {
       const start = WS - HOUR;
       const point = histogramOfValues([1, 7, 7], [5], { timeMs: WS + 1000, startMs: start });
