@@ -7,7 +7,7 @@ import {
 } from '#app/deployment-state.js';
 import { StoreUnavailableError } from '#app/errors.js';
 import type { DeploymentRecord, DeploymentStateStore, StoredDeploymentState } from '#app/ports.js';
-import { parseConfig } from '#core/config/config.js';
+import { type ConfigInput, parseConfig } from '#core/config/config.js';
 
 class MemoryDeploymentStore implements DeploymentStateStore {
   stored: StoredDeploymentState | undefined;
@@ -29,7 +29,7 @@ function setup() {
   const store = new MemoryDeploymentStore();
   let now = 1000 * HOUR + 123;
   const clock = { nowMs: () => now };
-  const state = (input: Parameters<typeof parseConfig>[0]) =>
+  const state = (input: ConfigInput) =>
     new DeploymentState(parseConfig({ tiers: ['1m', '1h'], ...input }), clock, store);
   return { store, state, advance: (ms: number) => (now += ms), now: () => now };
 }

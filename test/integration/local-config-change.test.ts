@@ -58,14 +58,15 @@ async function runTo(s: LocalStack, toMs: number) {
 describe('Local stack: changing the configuration', () => {
   it('refuses at start what the stored state cannot follow, naming the setting', async () => {
     await restart(base);
-    for (const [change, message] of [
+    const cases: [ConfigInput, RegExp][] = [
       [
         { tiers: ['1s', '5s', '10s'] },
         /^tiers: \["1s","10s"\] → \["1s","5s","10s"\]: a tier can be added or removed only at the end/,
       ],
       [{ tiers: ['2s', '10s'] }, /^tiers: /],
       [{ sketchRelativeAccuracy: 0.02 }, /^sketchRelativeAccuracy: 0.01 → 0.02/],
-    ] as const) {
+    ];
+    for (const [change, message] of cases) {
       const refused = await restart({ ...base, ...change }).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(ConfigError);
       expect((refused as Error).message).toMatch(message);

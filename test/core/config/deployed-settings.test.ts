@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '#core/config/config.js';
+import { type ConfigInput, parseConfig } from '#core/config/config.js';
 import { effectiveHorizonMs, initialSettings, settingsChange } from '#core/config/deployed-settings.js';
 
 const H = 3_600_000;
 const stored = initialSettings(parseConfig({ tiers: ['1m', '1h', '1d'], correctionHorizon: '24h' }));
-const change = (input: Parameters<typeof parseConfig>[0], nowMs = 100 * H) =>
+const change = (input: ConfigInput, nowMs = 100 * H) =>
   settingsChange(
     stored,
     parseConfig({ tiers: ['1m', '1h', '1d'], correctionHorizon: '24h', ...input }),
