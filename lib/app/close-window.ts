@@ -13,7 +13,7 @@ import { WindowNotReadyError } from './close-errors.js';
 import type { ClosedStateRecord, CloseJob, CloseStore, SeriesLookup, SessionStore } from './close-ports.js';
 import { type SessionOutput, sessionLedgerOf, stepSessions } from './close-sessions.js';
 import { DeploymentState } from './deployment-state.js';
-import { CLOCK_SKEW_MARGIN_MS, MAX_PARTIAL_CHUNK_BYTES } from './ingest.js';
+import { CLOCK_SKEW_MARGIN_MS, MAX_PARTIAL_CHUNK_BYTES } from './partials.js';
 import type { Clock, CorrectionMark, SeriesMeta } from './ports.js';
 import { type RecordWindow, resultRecord } from './result-records.js';
 import type { ResultRecord, ResultSink } from './results.js';

@@ -16,7 +16,7 @@ import { seriesIdBytes } from '../core/series/id.js';
 import type { Tier } from '../core/window/tiers.js';
 import type { CloseStore } from './close-ports.js';
 import { KEEP_AFTER_HORIZON_MS, maxSlidingMs } from './close-window.js';
-import { MAX_PARTIAL_CHUNK_BYTES } from './ingest.js';
+import { MAX_PARTIAL_CHUNK_BYTES } from './partials.js';
 
 /**
  * Hands the closed children of `first` (a `tier` window) up to `childNext` to it in `shard`, when

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '#app/errors.js';
-import { ingest, partialIdOf } from '#app/ingest.js';
+import { partialIdOf } from '#app/ingest/partial-writes.js';
+import { ingest } from '#app/ingest.js';
 import { decodeTaggedState } from '#core/aggregate/index.js';
 import { parseConfig } from '#core/config/config.js';
 import { DecodeError } from '#core/errors.js';

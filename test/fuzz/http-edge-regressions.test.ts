@@ -159,15 +159,32 @@ describe('HTTP edge regressions', () => {
   });
 
   it.each([
-    ['a 1,100-character name', 'n'.repeat(1_100), ''],
-    ['a 300-character CJK name', '\u4e2d'.repeat(300), ''],
-    ['a 1,100-character unit', 'long.unit', 'u'.repeat(1_100)],
-  ])('OTLP/JSON with %s is accepted (200) and listed, not a 500', async (_label, name, unit) => {
+    ['a 255-character name', 'n'.repeat(255), ''],
+    ['a 255-character CJK name', '\u4e2d'.repeat(255), ''],
+    ['a 63-character unit', 'long.unit', 'u'.repeat(63)],
+  ])(
+    'OTLP/JSON with %s (at the limits) is accepted (200) and listed, not a 500',
+    async (_label, name, unit) => {
+      const response = await send(postJson('/v1/metrics', gauge(name, { unit })), undefined, true);
+      expect(response.status).toBe(200);
+      expect(response.body.toString()).toBe('{}');
+      expect(lastResortCalls()).toEqual([]);
+      expect((await listedMetrics()).some((m) => m.name === name && m.unit === unit)).toBe(true);
+    },
+  );
+
+  it.each([
+    ['a 1,100-character name', 'm'.repeat(1_100), ''],
+    ['a 300-character CJK name', '\u6587'.repeat(300), ''],
+    ['a 1,100-character unit', 'longer.unit', 'u'.repeat(1_100)],
+  ])('OTLP/JSON with %s is a 200 refusing the point (name_limit), not a 500', async (_label, name, unit) => {
     const response = await send(postJson('/v1/metrics', gauge(name, { unit })), undefined, true);
     expect(response.status).toBe(200);
-    expect(response.body.toString()).toBe('{}');
+    expect(JSON.parse(response.body.toString())).toMatchObject({
+      partialSuccess: { rejectedDataPoints: '1', errorMessage: expect.stringContaining('1 name_limit') },
+    });
     expect(lastResortCalls()).toEqual([]);
-    expect((await listedMetrics()).some((m) => m.name === name && m.unit === unit)).toBe(true);
+    expect((await listedMetrics()).some((m) => m.name === name)).toBe(false);
   });
 
   it.each([
@@ -187,10 +204,11 @@ describe('HTTP edge regressions', () => {
     },
   );
 
-  it('/v1/points with a lone surrogate or a 2,000-character metric name is a 200, not a 500', async () => {
+  it('/v1/points with a lone surrogate or a 2,000-character metric name is a 200 refusing it, not a 500', async () => {
     for (const [metric, accepted] of [
       ['\ud800', 0],
-      ['p'.repeat(2_000), 1],
+      ['p'.repeat(2_000), 0],
+      ['p'.repeat(255), 1],
     ] as const) {
       const body = JSON.stringify({ points: [{ metric, timestamp: FIXTURE_NOW_MS - 5_000, value: 1 }] });
       const response = await send(postJson('/v1/points', body), undefined, true);
