@@ -3,8 +3,8 @@
  * dependencies are built once and stay warm (the series-id cache above all) across requests.
  */
 
+import type { IngestFn } from '../../lib/adapters/http/ingest-edge.js';
 import { DeploymentState } from '../../lib/app/deployment-state.js';
-import type { IngestFn } from '../../lib/app/edge/ingest-edge.js';
 import { ingest } from '../../lib/app/ingest.js';
 import {
   type Clock,

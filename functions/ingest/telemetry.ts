@@ -9,7 +9,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { IngestEdgeOutcome } from '../../lib/app/edge/ingest-edge.js';
+import type { IngestEdgeOutcome } from '../../lib/adapters/http/ingest-edge.js';
 import { RejectReason } from '../../lib/core/point.js';
 
 export const INGEST_METRICS_NAMESPACE = 'windrow';

@@ -10,7 +10,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { tenantOf } from '../../lib/app/edge/request.js';
+import { tenantOf } from '../../lib/adapters/http/tenant.js';
 import { StoreUnavailableError } from '../../lib/app/errors.js';
 import { parseQueryParams, QueryParamError } from '../../lib/app/query/params.js';
 import type { MetricCatalog } from '../../lib/app/query/ports.js';

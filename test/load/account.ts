@@ -5,7 +5,7 @@
  * were told was accepted.
  */
 import { DynamoCloseStore } from '#adapters/dynamodb/close-store.js';
-import { DEFAULT_TENANT } from '#app/edge/request.js';
+import { DEFAULT_TENANT } from '#adapters/http/tenant.js';
 import type { WindrowConfig } from '#core/config/config.js';
 import { type LocalStack, STATE_TABLE } from '#local/stack.js';
 import { METRIC_NAMES, type Totals } from './workload.js';

@@ -12,7 +12,7 @@ import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-met
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { IngestFn } from '#app/edge/ingest-edge.js';
+import type { IngestFn } from '#adapters/http/ingest-edge.js';
 import { StoreUnavailableError } from '#app/errors.js';
 import type { IngestRequest } from '#app/ingest-types.js';
 import { parseConfig } from '#core/config/config.js';

@@ -6,7 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { IngestFn } from '#app/edge/ingest-edge.js';
+import type { IngestFn } from '#adapters/http/ingest-edge.js';
 import { StoreUnavailableError } from '#app/errors.js';
 import { parseConfig } from '#core/config/config.js';
 import { createIngestHandler, type IngestHandlerOptions } from '../../../functions/ingest/create-handler.js';

@@ -7,22 +7,13 @@
  * refused from its length alone, and a zip bomb stops inflating at `maxInflatedBytes`.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { IngestFormat, IngestRequest } from '../../app/ingest-types.js';
 import type { RequestLimits } from '../../core/config/config.js';
 import { DecodeError } from '../../core/errors.js';
 import { CONTENT_CODINGS, type ContentCoding, inflateBounded } from '../../core/otlp/inflate.js';
 import { PayloadTooLargeError } from '../../core/otlp/payload-too-large-error.js';
-import type { IngestFormat, IngestRequest } from '../ingest-types.js';
 import { type EdgeProblem, problem } from './problem.js';
-
-/** The tenant when no authorizer ran (auth off). */
-export const DEFAULT_TENANT = 'default';
-
-/**
- * Tenants end up in DynamoDB keys (`#` separated), Timestream dimensions and log lines: the same rule
- * as `isValidTenant` in lib/adapters/dynamodb/keys.ts, checked here so a bad authorizer output is a
- * 403 rather than an adapter failure.
- */
-const TENANT_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+import { tenantOf } from './tenant.js';
 
 /** The two ingest routes and what each accepts. */
 export const INGEST_ROUTES = {
@@ -186,21 +177,6 @@ function contentEncodingOf(value: string | undefined): ContentCoding | 'identity
   if (codings.length !== 1) return undefined;
   const coding = codings[0] === 'x-gzip' ? 'gzip' : codings[0];
   return CONTENT_CODINGS.find((c) => c === coding);
-}
-
-/**
- * The tenant from a Lambda authorizer's context (`requestContext.authorizer.lambda.tenant`);
- * {@link DEFAULT_TENANT} when no authorizer ran. An authorizer that ran but gave no valid tenant is a
- * 403: falling back to the default tenant there would mix one tenant's data into another's.
- */
-export function tenantOf(event: APIGatewayProxyEventV2): string | EdgeProblem {
-  const authorizer = (event.requestContext as { authorizer?: unknown } | undefined)?.authorizer;
-  if (authorizer === undefined || authorizer === null) return DEFAULT_TENANT;
-  const lambda = (authorizer as { lambda?: unknown }).lambda;
-  const tenant =
-    typeof lambda === 'object' && lambda !== null ? (lambda as { tenant?: unknown }).tenant : undefined;
-  if (typeof tenant === 'string' && TENANT_PATTERN.test(tenant)) return tenant;
-  return problem(403, 'the authorizer gave no valid tenant (1–64 of A–Z a–z 0–9 . _ -)');
 }
 
 /** The body's size in bytes, from its length alone (no decoding): base64 is 4 characters per 3 bytes. */

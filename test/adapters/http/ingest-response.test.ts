@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { RPC_CODE_BY_STATUS } from '#app/edge/problem.js';
 import {
   MAX_PARTIAL_SUCCESS_MESSAGE_BYTES,
   partialSuccessMessage,
   problemResponse,
   successResponse,
-} from '#app/edge/response.js';
-import { truncateUtf8 } from '#app/edge/text.js';
+} from '#adapters/http/ingest-response.js';
+import { RPC_CODE_BY_STATUS } from '#adapters/http/problem.js';
+import { truncateUtf8 } from '#adapters/http/text.js';
 import { emptyRejections, type Rejections } from '#core/point.js';
 import { decodeRpcStatus, responseBytes } from '../../support/apigw.js';
 

@@ -12,8 +12,8 @@
  * OTLP/JSON follows) writes as a decimal string; parsers accept both, and the JS exporter only logs it.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { IngestFormat, IngestResult } from '../../app/ingest-types.js';
 import type { RejectReason } from '../../core/point.js';
-import type { IngestFormat, IngestResult } from '../ingest-types.js';
 import { type EdgeProblem, RPC_CODE_BY_STATUS } from './problem.js';
 import { encodeExportMetricsServiceResponse, encodeRpcStatus } from './protobuf.js';
 import { truncateUtf8 } from './text.js';

@@ -8,14 +8,14 @@
  * is a bug of ours (500 with a generic message naming the request id: the error goes to the log only).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { StoreUnavailableError } from '../../app/errors.js';
+import type { IngestFormat, IngestRequest, IngestResult } from '../../app/ingest-types.js';
 import type { RequestLimits } from '../../core/config/config.js';
 import { DecodeError } from '../../core/errors.js';
 import { PayloadTooLargeError } from '../../core/otlp/payload-too-large-error.js';
-import { StoreUnavailableError } from '../errors.js';
-import type { IngestFormat, IngestRequest, IngestResult } from '../ingest-types.js';
+import { type ParseResult, parseIngestEvent } from './ingest-request.js';
+import { problemResponse, successResponse } from './ingest-response.js';
 import { type EdgeProblem, problem } from './problem.js';
-import { type ParseResult, parseIngestEvent } from './request.js';
-import { problemResponse, successResponse } from './response.js';
 
 /** The use case as the edge sees it (`ingest` from lib/app/ingest.ts with its deps bound). */
 export type IngestFn = (request: IngestRequest) => Promise<IngestResult>;

@@ -5,7 +5,7 @@
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeExportMetricsServiceResponse, encodeRpcStatus } from '#app/edge/protobuf.js';
+import { encodeExportMetricsServiceResponse, encodeRpcStatus } from '#adapters/http/protobuf.js';
 import { decodeRpcStatus as decodeStatus } from '../../support/apigw.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');

@@ -8,7 +8,7 @@ import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { handleIngestEvent, type IngestEdgeOutcome, type IngestFn } from '#app/edge/ingest-edge.js';
+import { handleIngestEvent, type IngestEdgeOutcome, type IngestFn } from '#adapters/http/ingest-edge.js';
 import { StoreUnavailableError } from '#app/errors.js';
 import type { IngestFormat } from '#app/ingest-types.js';
 import { parseConfig, type RequestLimits } from '#core/config/config.js';
