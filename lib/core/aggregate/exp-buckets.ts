@@ -37,12 +37,6 @@ export function cloneSide(side: ExpSide): ExpSide {
   return { offset: side.offset, counts: side.counts.slice(), span: side.span };
 }
 
-export function sideTotal(side: ExpSide): number {
-  let total = 0;
-  for (const c of side.counts) total += c;
-  return total;
-}
-
 /** Drops leading and trailing zeros (the span is left alone: those counts were never there). */
 export function trimmedSide(offset: number, counts: number[], span: ExpSpan | undefined): ExpSide {
   let start = 0;

@@ -53,11 +53,6 @@ export function jsonAttributes(list: readonly Json[]): AttributeSetInfo {
   return info;
 }
 
-/** Clears the memo (tests, memory pressure). */
-export function clearJsonAttributeMemo(): void {
-  memo.clear();
-}
-
 /**
  * An injective string for a flat list of well-formed scalar attributes, or undefined when some entry
  * is nested or unusual (then the list is decoded, and validated, in full every time).
