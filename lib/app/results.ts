@@ -8,6 +8,17 @@ import type { Attributes, MetricKind } from '../core/point.js';
 /** How a result's window was made: a tier (`1m`), a sliding window (`5m/1m`) or a session (`session:5m`). */
 export type WindowKind = 'tier' | 'sliding' | 'session';
 
+/**
+ * The kind of a window, from its name: `session:` prefix → session, a `/` → sliding, else a tier.
+ *
+ * @example windowKindOf('session:5m') // 'session'; windowKindOf('5m/1m') // 'sliding'; windowKindOf('1h') // 'tier'
+ */
+export function windowKindOf(window: string): WindowKind {
+  if (window.startsWith('session:')) return 'session';
+  if (window.includes('/')) return 'sliding';
+  return 'tier';
+}
+
 /** One finalized window of one series. */
 export interface ResultRecord {
   readonly tenant: string;

@@ -3,14 +3,24 @@
  * the generated module) with the configured windows written into the page's meta tag, so its tier
  * picker offers exactly the tiers, sliding and session windows that `GET /v1/query` accepts.
  */
-import type { WindrowConfig } from '../core/config/config.js';
 import { WINDOWS_MARKER } from './page.js';
 import type { DashboardAssets, DashboardWindows } from './types.js';
 
 export type { DashboardAssets, DashboardWindows } from './types.js';
 
+/**
+ * What the dashboard reads of the configuration: a `WindrowConfig` is one (the dashboard imports
+ * only query types, DESIGN.md §2).
+ */
+export interface DashboardConfig {
+  readonly tiers: readonly { readonly name: string; readonly sizeMs: number }[];
+  readonly sliding: readonly { readonly name: string }[];
+  readonly sessions: readonly { readonly name: string }[];
+  readonly percentiles: readonly number[];
+}
+
 /** @example dashboardWindows(parseConfig({ tiers: ['1m', '1h'] })).tiers // [{ name: '1m', sizeMs: 60000 }, …] */
-export function dashboardWindows(config: WindrowConfig): DashboardWindows {
+export function dashboardWindows(config: DashboardConfig): DashboardWindows {
   return {
     tiers: config.tiers.map((t) => ({ name: t.name, sizeMs: t.sizeMs })),
     sliding: config.sliding.map((s) => s.name),
@@ -29,7 +39,7 @@ export function dashboardWindows(config: WindrowConfig): DashboardWindows {
  */
 export function configureDashboard(
   source: DashboardAssets | (() => DashboardAssets),
-  config: WindrowConfig,
+  config: DashboardConfig,
 ): DashboardAssets {
   const meta = escapeAttribute(JSON.stringify(dashboardWindows(config)));
   let served: DashboardAssets | undefined;

@@ -5,7 +5,9 @@
  * Pure: no DOM here.
  */
 import type { QuerySeries } from '../app/query/query.js';
-import type { Attributes, AttributeValue } from '../core/point.js';
+
+type Attributes = QuerySeries['attributes'];
+type AttributeValue = Attributes[string];
 
 /** uPlot's aligned data: x values, then one array of y values per series. */
 export type AlignedData = [number[], ...(number | null)[][]];

@@ -11,10 +11,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { StoreRequestError, StoreUnavailableError } from '../../app/errors.js';
 import type { WriteReport } from '../../app/ports.js';
+import { classifyError, describe, ErrorClass, isRetryable, translateError } from '../shared/sdk-errors.js';
 import { itemSize, MAX_ITEM_BYTES, writeUnits } from './item-size.js';
 import type { TableKey } from './keys.js';
 import { backoffDelayMs, forEachBounded, type RetryOptions } from './retry.js';
-import { classifyError, describe, ErrorClass, isRetryable, translateError } from './sdk-errors.js';
 import { ATTR } from './table.js';
 
 export type Item = Record<string, AttributeValue>;

@@ -31,7 +31,6 @@
  * record first with {@link resultKeyProblem} and reports bad ones as rejections instead.
  */
 import { StoreRequestError } from '../../app/errors.js';
-import type { WindowKind } from '../../app/results.js';
 import { utf8Length } from './item-size.js';
 import { CHUNK_DIGITS, isValidTenant, WINDOW_START_DIGITS } from './keys.js';
 
@@ -58,17 +57,6 @@ const RESULT_SK = /^([0-9]{13})#([0-9]{4}|[0-9a-f]{32})#([0-9]{4})$/;
  */
 export function isValidResultWindow(window: string): boolean {
   return WINDOW_PATTERN.test(window);
-}
-
-/**
- * The kind of a window, from its name: `session:` prefix → session, a `/` → sliding, else a tier.
- *
- * @example windowKindOf('session:5m') // 'session'; windowKindOf('5m/1m') // 'sliding'; windowKindOf('1h') // 'tier'
- */
-export function windowKindOf(window: string): WindowKind {
-  if (window.startsWith('session:')) return 'session';
-  if (window.includes('/')) return 'sliding';
-  return 'tier';
 }
 
 /** Why `(tenant, window, metric)` cannot be a results PK, or `undefined` when it can. */

@@ -17,11 +17,11 @@
 import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { StoreRequestError } from '../../app/errors.js';
 import { type Clock, systemClock } from '../../app/ports.js';
-import type { ResultQuery, ResultReader, ResultRecord } from '../../app/results.js';
+import { type ResultQuery, type ResultReader, type ResultRecord, windowKindOf } from '../../app/results.js';
 import { StateCodecError } from '../../core/errors.js';
 import type { AttributeValue as PointAttributeValue } from '../../core/point.js';
 import { decodeResultPack, joinChunks, type PackedResult } from './results-codec.js';
-import { parseResultSk, resultPk, resultSkRange, windowKindOf } from './results-keys.js';
+import { parseResultSk, resultPk, resultSkRange } from './results-keys.js';
 import { RESULT_ATTR } from './results-sink.js';
 import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';

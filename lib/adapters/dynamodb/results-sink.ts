@@ -41,7 +41,13 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { StoreRequestError, StoreUnavailableError } from '../../app/errors.js';
-import type { ResultRecord, ResultSink, SinkRejection, SinkReport } from '../../app/results.js';
+import {
+  type ResultRecord,
+  type ResultSink,
+  type SinkRejection,
+  type SinkReport,
+  windowKindOf,
+} from '../../app/results.js';
 import { shardOf } from '../../core/series/id.js';
 import type { ShardLayout } from '../../core/window/shard-layout.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
@@ -53,7 +59,6 @@ import {
   MAX_RESULT_CHUNK,
   resultKeyProblem,
   resultSk,
-  windowKindOf,
 } from './results-keys.js';
 import { forEachBounded, type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';

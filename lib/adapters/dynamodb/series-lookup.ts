@@ -10,10 +10,10 @@ import { StoreUnavailableError } from '../../app/errors.js';
 import type { SeriesMeta } from '../../app/ports.js';
 import { StateCodecError } from '../../core/errors.js';
 import { type Attributes, MetricKind, type Scope, type Temporality } from '../../core/point.js';
+import { describe as describeError, isRetryable, translateError } from '../shared/sdk-errors.js';
 import type { Item } from './batch-writer.js';
 import { seriesKeyOf } from './keys.js';
 import { backoffDelayMs, forEachBounded, type RetryOptions, resolveRetry } from './retry.js';
-import { describe as describeError, isRetryable, translateError } from './sdk-errors.js';
 import { ATTR } from './table.js';
 
 /** BatchGetItem's limit. */

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { CloseJob, CloseQueue } from '../../app/close-ports.js';
 import { StoreUnavailableError } from '../../app/errors.js';
-import { translateError } from '../dynamodb/sdk-errors.js';
+import { translateError } from '../shared/sdk-errors.js';
 import { encodeCloseJob } from './close-job.js';
 
 export interface SqsCloseQueueOptions {

@@ -1,7 +1,6 @@
 /**
- * The retry budget and full-jitter backoff the DynamoDB adapter uses, shared as they are (one
- * definition of "bounded, jittered, injectable sleep"). Re-exported from here so the Timestream
- * adapter has one import to move should these helpers move to a shared adapters module.
+ * The retry budget and full-jitter backoff of the outbound adapters (`lib/adapters/shared/retry.ts`),
+ * as the Timestream adapter's modules import them.
  */
 export {
   backoffDelayMs,
@@ -9,4 +8,4 @@ export {
   forEachBounded,
   type RetryOptions,
   resolveRetry,
-} from '../dynamodb/retry.js';
+} from '../shared/retry.js';

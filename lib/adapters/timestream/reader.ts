@@ -31,12 +31,11 @@ import {
 import type { SeriesLookup } from '../../app/close-ports.js';
 import { StoreRequestError, StoreUnavailableError } from '../../app/errors.js';
 import type { SeriesMeta } from '../../app/ports.js';
-import type { ResultQuery, ResultReader, ResultRecord } from '../../app/results.js';
+import { type ResultQuery, type ResultReader, type ResultRecord, windowKindOf } from '../../app/results.js';
 import type { FinalStats } from '../../core/aggregate/contract.js';
 import { StateCodecError } from '../../core/errors.js';
 import type { Attributes, AttributeValue, MetricKind } from '../../core/point.js';
 import { awsClientConfig } from '../aws-client.js';
-import { windowKindOf } from '../dynamodb/results-keys.js';
 import type { DimensionPolicy } from './attribute-policy.js';
 import { backoffDelayMs, type RetryOptions, resolveRetry } from './backoff.js';
 import type { TimestreamClientOptions } from './client.js';

@@ -1,12 +1,12 @@
 /**
  * What an error thrown by the Timestream write client means for the sink's retry loop, in the
- * DynamoDB adapter's terms (`ErrorClass`): Timestream's own exceptions by `name`, then the DynamoDB
+ * adapters' shared terms (`ErrorClass`): Timestream's own exceptions by `name`, then the shared
  * classifier's generic rules (5xx status, socket error codes, SDK timeouts). `RejectedRecordsException`
  * is not classified here: the sink reads it record by record before anything else.
  */
-import { classifyError as classifyGeneric, ErrorClass } from '../dynamodb/sdk-errors.js';
+import { classifyError as classifyGeneric, ErrorClass } from '../shared/sdk-errors.js';
 
-export { describe, ErrorClass } from '../dynamodb/sdk-errors.js';
+export { describe, ErrorClass } from '../shared/sdk-errors.js';
 
 const BY_NAME: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
   ['ThrottlingException', ErrorClass.throttled],

@@ -17,9 +17,9 @@ import {
   resultSk,
   resultSkRange,
   seriesPackId,
-  windowKindOf,
 } from '#adapters/dynamodb/results-keys.js';
 import { StoreRequestError } from '#app/errors.js';
+import { windowKindOf } from '#app/results.js';
 import { StateCodecError } from '#core/errors.js';
 import type { AttributeValue } from '#core/point.js';
 

@@ -1,5 +1,6 @@
 /**
- * What an error thrown by the DynamoDB client means for a retry loop. The SDK's own errors are
+ * What an error thrown by an AWS SDK client (DynamoDB, SQS; Timestream adds its own names in
+ * `timestream/sdk-errors.ts`) means for a retry loop. The SDK's own errors are
  * recognised by `name` (modeled ones like `ProvisionedThroughputExceededException` and unmodeled
  * ones like `ValidationException` alike) and by the HTTP status the SDK attaches; Node's socket errors
  * by `code`. Anything else is `unknown` and must be re-thrown as it is.
