@@ -17,6 +17,7 @@ import { DynamoSeriesBudget } from '../adapters/dynamodb/series-budget.js';
 import { DynamoSeriesCatalog } from '../adapters/dynamodb/series-catalog.js';
 import { createResultsTable, createWindowStateTable } from '../adapters/dynamodb/table.js';
 import { DynamoWindowStore } from '../adapters/dynamodb/window-store.js';
+import { apiFor, isPublicPath } from '../adapters/http/routes.js';
 import { createAuthorizer } from '../app/auth/authorize.js';
 import { DeploymentState, IncompatibleConfigError } from '../app/deployment-state.js';
 import type { Clock } from '../app/ports.js';
@@ -31,8 +32,6 @@ import { type Dynalite, startDynalite } from './dynalite.js';
 
 export const STATE_TABLE = 'windrow-state';
 export const RESULTS_TABLE = 'windrow-results';
-/** Served without a key (the dashboard page and script; its API calls carry the key). */
-const PUBLIC_PATHS = new Set(['/', '/index.html', '/dashboard.js']);
 
 /**
  * A port the local stack listens on is taken. `server` says which: dynalite's (`--dynamo-port` of
@@ -209,7 +208,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const event = toApiGatewayEvent(req, body);
         const path = event.rawPath;
         const method = event.requestContext.http.method;
-        if (authorizer !== undefined && !PUBLIC_PATHS.has(path)) {
+        if (authorizer !== undefined && !isPublicPath(path)) {
           // As API Gateway does with the Lambda authorizer: 401 without a key, 403 with a bad one.
           const decision = await authorizer.authorize(event.headers.authorization);
           if (!decision.ok) {
@@ -227,20 +226,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             lambda: { tenant: decision.tenant },
           };
         }
-        if ((method === 'GET' || method === 'HEAD') && path !== '/v1/points') {
-          const result = await queryHandler(
-            event,
-            lambdaContext('windrow-query', event.requestContext.requestId),
-          );
-          writeResult(res, result);
-          return;
-        }
-        if (path === '/v1/metrics' || path === '/v1/points') {
-          const result = await ingestHandler(
-            event,
-            lambdaContext('windrow-ingest', event.requestContext.requestId),
-          );
-          writeResult(res, result);
+        // As API Gateway routes (lib/adapters/http/routes.ts), each function answering what it owns.
+        const api = apiFor(method, path);
+        if (api !== undefined) {
+          const handler = api === 'ingest' ? ingestHandler : queryHandler;
+          const context = lambdaContext(`windrow-${api}`, event.requestContext.requestId);
+          writeResult(res, await handler(event, context));
           return;
         }
         writeResult(res, {

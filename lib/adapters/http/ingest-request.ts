@@ -13,14 +13,8 @@ import { DecodeError } from '../../core/errors.js';
 import { CONTENT_CODINGS, type ContentCoding, inflateBounded } from '../../core/otlp/inflate.js';
 import { PayloadTooLargeError } from '../../core/otlp/payload-too-large-error.js';
 import { type EdgeProblem, problem } from './problem.js';
+import { ingestRoute } from './routes.js';
 import { tenantOf } from './tenant.js';
-
-/** The two ingest routes and what each accepts. */
-export const INGEST_ROUTES = {
-  '/v1/metrics': 'otlp',
-  '/v1/points': 'points',
-} as const;
-export type IngestRoute = (typeof INGEST_ROUTES)[keyof typeof INGEST_ROUTES];
 
 /** A request ready for the use case. */
 export interface ParsedIngest {
@@ -64,9 +58,7 @@ export function parseIngestEvent(event: APIGatewayProxyEventV2, limits: RequestL
   const method =
     typeof event.requestContext?.http?.method === 'string' ? event.requestContext.http.method : '';
   const path = requestPath(event);
-  const route = Object.hasOwn(INGEST_ROUTES, path)
-    ? INGEST_ROUTES[path as keyof typeof INGEST_ROUTES]
-    : undefined;
+  const route = ingestRoute(path)?.accepts;
   if (route === undefined) return refuse(problem(404, `no such route: ${describePath(path)}`));
 
   const mediaType = mediaTypeOf(headers.get('content-type'));

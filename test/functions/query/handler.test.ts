@@ -1,18 +1,17 @@
 /**
- * The query function's HTTP contract: routes, methods, the dashboard with its security headers,
- * tenants from the authorizer, 400 naming the parameter, 503 when the store is busy, and a generic
- * 500 that never carries exception text. Then the Lambda module itself, wired from its environment
- * against dynalite.
+ * The middy-wrapped query function: the HTTP contract is the query edge's
+ * (test/adapters/http/query-edge.test.ts); here its log lines and EMF metrics, then the Lambda
+ * module itself, wired from its environment against dynalite.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createResultsTable, createWindowStateTable } from '#adapters/dynamodb/table.js';
 import type { Checkpoint } from '#app/close-ports.js';
-import { StoreUnavailableError } from '#app/errors.js';
 import type { ResultQuery, ResultRecord } from '#app/results.js';
 import { parseConfig } from '#core/config/config.js';
-import { createQueryHandler } from '../../../functions/query/create-handler.js';
+import { createQueryHandler, QUERY_SERVICE } from '../../../functions/query/create-handler.js';
 import { httpEvent, lambdaContext } from '../../support/apigw.js';
 import { type Dynalite, startDynalite } from '../../support/dynalite.js';
+import { captureOutput, logs, metric } from '../../support/lambda-output.js';
 
 const config = parseConfig({ tiers: ['1m', '1h'], sink: 'dynamodb', shards: 1 });
 const NOW = Date.parse('2026-11-25T12:00:00Z');
@@ -61,68 +60,52 @@ function handler(read: (q: ResultQuery) => Promise<ResultRecord[]> = async () =>
 }
 
 describe('Function: createQueryHandler', () => {
-  it('serves the dashboard with a strict CSP and its script', async () => {
+  beforeEach(() => {
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('answers through the query edge, counts every request, logs each query and each failure', async () => {
     const { call } = handler();
-    const page = await call('GET', '/');
-    expect(page.statusCode).toBe(200);
-    expect(page.headers?.['content-type']).toMatch(/text\/html/);
-    expect(String(page.headers?.['content-security-policy'])).toContain("script-src 'self'");
-    expect(page.headers?.['x-content-type-options']).toBe('nosniff');
-    const js = await call('GET', '/dashboard.js');
-    expect(js.headers?.['content-type']).toMatch(/javascript/);
-    expect(js.body).toBe('console.log(1)');
-  });
-
-  it('lists the caller tenant metrics and queries with the tenant from the authorizer', async () => {
-    const { call, queries } = handler();
-    expect(JSON.parse(String((await call('GET', '/v1/metrics', '', 'acme')).body))).toEqual({
-      metrics: [{ name: 'm-acme', type: 'gauge', unit: '', series: 1 }],
+    const answers: number[] = [];
+    const records = await captureOutput(async () => {
+      answers.push((await call('GET', '/v1/query', 'metric=cpu&tier=1m&since=1h', 'acme')).statusCode ?? 0);
+      answers.push((await call('POST', '/v1/query')).statusCode ?? 0);
     });
-    const answer = await call('GET', '/v1/query', 'metric=cpu&tier=1m&since=1h', 'acme');
-    expect(answer.statusCode).toBe(200);
-    expect(queries[0]).toMatchObject({ tenant: 'acme', metric: 'cpu', window: '1m', toMs: NOW });
-    const body = JSON.parse(String(answer.body));
-    expect(body.series[0].points[0]).toEqual({
-      start: new Date(NOW - 120_000).toISOString(),
-      end: new Date(NOW - 60_000).toISOString(),
-      count: 2,
-      sum: 3,
-      min: 1,
-      max: 2,
-      avg: 1.5,
-      p50: 1.5,
-      version: 5,
-    });
-  });
+    expect(answers).toEqual([200, 405]);
+    expect(logs(records)).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'query',
+        service: QUERY_SERVICE,
+        tenant: 'acme',
+        metric: 'cpu',
+        tiers: ['1m'],
+        series: 1,
+        points: 1,
+        durationMs: expect.any(Number),
+      }),
+    ]);
+    expect(metric(records, 'Requests').map((r) => [r.Requests, r.QueryPoints])).toEqual([
+      [1, 1],
+      [1, undefined],
+    ]);
 
-  it('answers 405 to other methods, 404 to unknown paths, 403 to a bad authorizer tenant', async () => {
-    const { call } = handler();
-    expect((await call('POST', '/v1/query')).statusCode).toBe(405);
-    expect((await call('GET', '/v2/nothing')).statusCode).toBe(404);
-    expect((await call('GET', '/v1/query', 'metric=cpu', 'bad tenant')).statusCode).toBe(403);
-  });
-
-  it('answers 400 naming the parameter, and never reads the store for it', async () => {
-    const { call, queries } = handler();
-    const bad = await call('GET', '/v1/query', "metric=cpu&tier=1m'--");
-    expect(bad.statusCode).toBe(400);
-    expect(JSON.parse(String(bad.body)).param).toBe('tier');
-    expect(queries).toEqual([]);
-  });
-
-  it('answers 503 with Retry-After when the store is busy, and a bare 500 otherwise', async () => {
-    const busy = handler(async () => {
-      throw new StoreUnavailableError('throttled', 2);
-    });
-    const r503 = await busy.call('GET', '/v1/query', 'metric=cpu&tier=1m');
-    expect(r503.statusCode).toBe(503);
-    expect(r503.headers?.['retry-after']).toBe('2');
     const broken = handler(async () => {
-      throw new Error('secret internals at /var/task/x.js');
+      throw new Error('secret internals');
     });
-    const r500 = await broken.call('GET', '/v1/query', 'metric=cpu&tier=1m');
-    expect(r500.statusCode).toBe(500);
-    expect(String(r500.body)).not.toContain('secret');
+    const failed = await captureOutput(async () => {
+      expect((await broken.call('GET', '/v1/query', 'metric=cpu&tier=1m')).statusCode).toBe(500);
+    });
+    expect(logs(failed)).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'query failed',
+        error: expect.objectContaining({ message: 'secret internals' }),
+      }),
+    ]);
   });
 });
 
