@@ -3,7 +3,7 @@
  * window-state table, the series catalog and the close queue. The DynamoDB adapter implements the
  * store ports against the same table as ingest; the local runner and SQS implement the queue.
  */
-import type { OpenSession } from '../core/close/sessions.js';
+import type { EmittedSession, OpenSession, SessionPane } from '../core/close/sessions.js';
 import type { CorrectionMark, PartialWrite, SeriesMeta, WriteReport } from './ports.js';
 
 /** One close job: close (or re-close) window `windowStartMs` of tier level `tier` in `shard`. */
@@ -99,6 +99,20 @@ export interface CloseQueue {
   enqueue(jobs: readonly CloseJob[]): Promise<void>;
 }
 
+/**
+ * A session that a re-close found but that may still grow (its gap has not passed yet at the last
+ * closed pane): a later first-tier close of the shard derives it again and emits it once it has ended.
+ */
+export interface PendingSession {
+  readonly tenant: string;
+  readonly seriesId: string;
+  readonly name: string;
+  /** Start of the re-closed pane the session holds. */
+  readonly anchorMs: number;
+  /** The version of the re-close that wrote it (a delete removes only the version it read). */
+  readonly version: number;
+}
+
 /** Open session windows (`O#<shard>` items), read and written by first-tier closes. */
 export interface SessionStore {
   /** Every open session of a shard (strongly consistent). */
@@ -108,4 +122,37 @@ export interface SessionStore {
     shard: number,
     sessions: readonly { tenant: string; seriesId: string; name: string }[],
   ): Promise<void>;
+}
+
+/**
+ * What sessions are derived from (see lib/core/close/sessions.ts for the design): what each pane
+ * holds of each session series, the emitted sessions (the session index), and sessions waiting for
+ * their gap to pass after a re-close. Read and written by first-tier closes and re-closes; a session
+ * store implements it as well (the DynamoDB one in the window-state table).
+ */
+export interface SessionLedger {
+  /** Writes pane records; a stored record with a higher version is kept (the write is then a no-op). */
+  writePanes(panes: readonly { pane: SessionPane; expiresAtSec: number }[]): Promise<void>;
+  /** The unexpired pane records of one series with a pane start in `[fromMs, toMs)`, by pane start. */
+  readPanes(tenant: string, seriesId: string, fromMs: number, toMs: number): Promise<SessionPane[]>;
+
+  /** Writes session index records; a stored record with a higher version is kept. */
+  writeEmitted(records: readonly { session: EmittedSession; expiresAtSec: number }[]): Promise<void>;
+  /** The unexpired index records of one series and session config starting in `[fromMs, toMs)`. */
+  readEmitted(
+    tenant: string,
+    seriesId: string,
+    name: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<EmittedSession[]>;
+
+  /** The sessions waiting in a shard (strongly consistent). */
+  readPending(shard: number): Promise<PendingSession[]>;
+  writePending(
+    shard: number,
+    pending: readonly { session: PendingSession; expiresAtSec: number }[],
+  ): Promise<void>;
+  /** Deletes each one unless it was written again (with another version) since it was read. */
+  deletePending(shard: number, pending: readonly PendingSession[]): Promise<void>;
 }

@@ -59,6 +59,12 @@ export interface SinkReport {
   readonly rejections: readonly SinkRejection[];
 }
 
+/**
+ * A session result that another session now holds the events of (a late point moved its start or
+ * bridged it with another): the result's identity and window, and the version that supersedes it.
+ */
+export type SupersededResult = Omit<ResultRecord, 'stats'>;
+
 export interface ResultSink {
   /**
    * Writes every record or throws `StoreUnavailableError` (throttling or outage that outlasted
@@ -66,6 +72,13 @@ export interface ResultSink {
    * reported, not thrown.
    */
   write(records: readonly ResultRecord[]): Promise<SinkReport>;
+  /**
+   * Supersedes results (session windows): removes them where the store can delete (the DynamoDB
+   * results table), or writes them again with `version` and `superseded = 1` where it cannot
+   * (Timestream); either way readers never return them again. A result stored with a higher version
+   * than `version` is kept (a later write owns it). Idempotent; errors as for {@link write}.
+   */
+  supersede(results: readonly SupersededResult[]): Promise<SinkReport>;
 }
 
 export interface ResultQuery {
@@ -83,6 +96,9 @@ export interface ResultQuery {
 }
 
 export interface ResultReader {
-  /** The latest version of each (series, window) in range, ordered by startMs then seriesId. */
+  /**
+   * The latest version of each (series, window) in range, ordered by startMs then seriesId; never a
+   * superseded result.
+   */
   read(query: ResultQuery): Promise<ResultRecord[]>;
 }

@@ -43,7 +43,7 @@ import { createApiKey } from '#app/auth/manage-keys.js';
 import type { CloseJob } from '#app/close-ports.js';
 import type { CloseOutcome } from '#app/close-window.js';
 import { planCloses } from '#app/plan-closes.js';
-import type { ResultRecord, ResultSink, SinkReport } from '#app/results.js';
+import type { ResultRecord, ResultSink, SinkReport, SupersededResult } from '#app/results.js';
 import type { WindrowConfig } from '#core/config/config.js';
 import { lambdaContext } from '#local/apigw-bridge.js';
 import { LocalCloseQueue } from '#local/close-queue.js';
@@ -528,6 +528,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun
         if (ts.rejected > 0 || ddb.rejected > 0) {
           throw new Error(`sink rejected records: timestream ${ts.rejected}, dynamodb ${ddb.rejected}`);
         }
+        return ts;
+      },
+      async supersede(results: readonly SupersededResult[]): Promise<SinkReport> {
+        const ts = await meter.within(jobSinks.timestream, () => sinks.timestream.supersede(results));
+        await meter.within(jobSinks.dynamodb, () => sinks.dynamodb.supersede(results));
         return ts;
       },
     };

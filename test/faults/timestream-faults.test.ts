@@ -73,6 +73,7 @@ function timestreamHarness(database: string) {
       reports.push({ records, report });
       return report;
     },
+    supersede: (results) => sink.supersede(results),
   };
   return { harness, client, reports };
 }

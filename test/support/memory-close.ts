@@ -11,12 +11,25 @@ import type {
   CloseJob,
   CloseQueue,
   CloseStore,
+  PendingSession,
   SeriesLookup,
+  SessionLedger,
   SessionStore,
 } from '#app/close-ports.js';
 import type { CorrectionMark, PartialWrite, SeriesMeta, WindowStore, WriteReport } from '#app/ports.js';
-import type { ResultRecord, ResultSink, SinkReport } from '#app/results.js';
-import { decodeOpenSession, encodeOpenSession, type OpenSession, sessionKey } from '#core/close/sessions.js';
+import type { ResultRecord, ResultSink, SinkReport, SupersededResult } from '#app/results.js';
+import {
+  decodeEmittedSession,
+  decodeOpenSession,
+  decodeSessionPane,
+  type EmittedSession,
+  encodeEmittedSession,
+  encodeOpenSession,
+  encodeSessionPane,
+  type OpenSession,
+  type SessionPane,
+  sessionKey,
+} from '#core/close/sessions.js';
 import type { MemorySeriesCatalog } from './memory-ports.js';
 
 function report(sizes: number[]): WriteReport {
@@ -176,6 +189,21 @@ export class MemorySink implements ResultSink {
     return { written: records.length, rejected: 0, rejections: [] };
   }
 
+  /** Deletes the superseded results (like the DynamoDB sink): a higher stored version stays. */
+  async supersede(results: readonly SupersededResult[]): Promise<SinkReport> {
+    this.fault();
+    for (const r of results) {
+      const key = `${r.window}|${r.seriesId}|${r.startMs}`;
+      const existing = this.records.get(key);
+      if (existing !== undefined && existing.version <= r.version) this.records.delete(key);
+      this.superseded.push(r);
+    }
+    return { written: results.length, rejected: 0, rejections: [] };
+  }
+
+  /** Every supersede asked for, in order. */
+  readonly superseded: SupersededResult[] = [];
+
   /** Records of one window name, ordered by start then series. */
   of(window: string): ResultRecord[] {
     return [...this.records.values()]
@@ -210,11 +238,26 @@ export class MemoryQueue implements CloseQueue {
   }
 }
 
-export class MemorySessionStore implements SessionStore {
+interface Versioned {
+  readonly version: number;
+  readonly bytes: Uint8Array;
+  readonly expiresAtSec: number;
+}
+
+export class MemorySessionStore implements SessionStore, SessionLedger {
   /** shard → key → encoded session (stored as bytes, like the table). */
   readonly items = new Map<number, Map<string, Uint8Array>>();
+  /** `tenant#seriesId` → pane start → encoded pane record. */
+  readonly panes = new Map<string, Map<number, Versioned>>();
+  /** `tenant#seriesId#name` → start → encoded index record. */
+  readonly emitted = new Map<string, Map<number, Versioned>>();
+  /** shard → `tenant#seriesId#name#anchor` → pending session. */
+  readonly pending = new Map<number, Map<string, PendingSession>>();
+  /** Called at the start of every call with its name; may throw to inject a fault. */
+  fault: (call: string) => void = () => {};
 
   async readOpenSessions(shard: number): Promise<OpenSession[]> {
+    this.fault('readOpenSessions');
     return [...(this.items.get(shard) ?? new Map<string, Uint8Array>())].map(([key, bytes]) => {
       const [tenant = '', seriesId = '', name = ''] = key.split('#');
       return decodeOpenSession({ tenant, seriesId, name }, bytes);
@@ -222,6 +265,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async writeOpenSessions(shard: number, sessions: readonly OpenSession[]): Promise<void> {
+    this.fault('writeOpenSessions');
     const items = this.items.get(shard) ?? new Map<string, Uint8Array>();
     this.items.set(shard, items);
     for (const s of sessions) items.set(sessionKey(s), encodeOpenSession(s));
@@ -231,6 +275,112 @@ export class MemorySessionStore implements SessionStore {
     shard: number,
     sessions: readonly { tenant: string; seriesId: string; name: string }[],
   ): Promise<void> {
+    this.fault('deleteOpenSessions');
     for (const s of sessions) this.items.get(shard)?.delete(sessionKey(s));
   }
+
+  async writePanes(panes: readonly { pane: SessionPane; expiresAtSec: number }[]): Promise<void> {
+    this.fault('writePanes');
+    for (const { pane, expiresAtSec } of panes) {
+      putVersioned(this.panes, `${pane.tenant}#${pane.seriesId}`, pane.paneMs, {
+        version: pane.version,
+        bytes: encodeSessionPane(pane),
+        expiresAtSec,
+      });
+    }
+  }
+
+  async readPanes(tenant: string, seriesId: string, fromMs: number, toMs: number): Promise<SessionPane[]> {
+    this.fault('readPanes');
+    return inRange(this.panes.get(`${tenant}#${seriesId}`), fromMs, toMs).map(([paneMs, v]) =>
+      decodeSessionPane({ tenant, seriesId, paneMs, version: v.version }, v.bytes),
+    );
+  }
+
+  async writeEmitted(records: readonly { session: EmittedSession; expiresAtSec: number }[]): Promise<void> {
+    this.fault('writeEmitted');
+    for (const { session, expiresAtSec } of records) {
+      putVersioned(this.emitted, sessionKey(session), session.startMs, {
+        version: session.version,
+        bytes: encodeEmittedSession(session),
+        expiresAtSec,
+      });
+    }
+  }
+
+  async readEmitted(
+    tenant: string,
+    seriesId: string,
+    name: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<EmittedSession[]> {
+    this.fault('readEmitted');
+    return inRange(this.emitted.get(sessionKey({ tenant, seriesId, name })), fromMs, toMs).map(
+      ([startMs, v]) =>
+        decodeEmittedSession({ tenant, seriesId, name, startMs, version: v.version }, v.bytes),
+    );
+  }
+
+  /** Drops pane and index records past their `ttl` (DynamoDB's TTL, run on demand). */
+  expire(nowSec: number): number {
+    let dropped = 0;
+    for (const map of [this.panes, this.emitted]) {
+      for (const items of map.values()) {
+        for (const [at, item] of items) {
+          if (item.expiresAtSec < nowSec) {
+            items.delete(at);
+            dropped++;
+          }
+        }
+      }
+    }
+    return dropped;
+  }
+
+  async readPending(shard: number): Promise<PendingSession[]> {
+    this.fault('readPending');
+    return [...(this.pending.get(shard)?.values() ?? [])];
+  }
+
+  async writePending(
+    shard: number,
+    pending: readonly { session: PendingSession; expiresAtSec: number }[],
+  ): Promise<void> {
+    this.fault('writePending');
+    const items = this.pending.get(shard) ?? new Map<string, PendingSession>();
+    this.pending.set(shard, items);
+    for (const { session } of pending) items.set(`${sessionKey(session)}#${session.anchorMs}`, session);
+  }
+
+  async deletePending(shard: number, pending: readonly PendingSession[]): Promise<void> {
+    this.fault('deletePending');
+    const items = this.pending.get(shard);
+    for (const p of pending) {
+      const key = `${sessionKey(p)}#${p.anchorMs}`;
+      if (items?.get(key)?.version === p.version) items.delete(key);
+    }
+  }
+}
+
+function putVersioned(
+  map: Map<string, Map<number, Versioned>>,
+  key: string,
+  at: number,
+  item: Versioned,
+): void {
+  const items = map.get(key) ?? new Map<number, Versioned>();
+  map.set(key, items);
+  const existing = items.get(at);
+  if (existing === undefined || existing.version <= item.version) items.set(at, item);
+}
+
+function inRange(
+  items: Map<number, Versioned> | undefined,
+  fromMs: number,
+  toMs: number,
+): [number, Versioned][] {
+  return [...(items ?? new Map<number, Versioned>())]
+    .filter(([at]) => at >= fromMs && at < toMs)
+    .sort(([a], [b]) => a - b);
 }

@@ -10,6 +10,9 @@
  * | correction mark | `D#<tier>`                          | `<windowStart>#<shard>`    |
  * | open session    | `O#<shard>`                         | `<tenant>#<seriesId>`      |
  *
+ * Session pane records, the session index and pending sessions (`SP#…`, `OQ#<shard>`) are keyed in
+ * `session-store.ts`, next to their codec.
+ *
  * Fixed widths, so that string order is numeric order wherever a key is queried by range:
  * - `tier`: the tier level 0…999, decimal, unpadded (0 = the first tier; levels are few, never ranged).
  * - `windowStart`: epoch milliseconds, 13 digits zero-padded (`0000000000000`…`9999999999999`, i.e.

@@ -46,6 +46,7 @@ import {
   type ResultSink,
   type SinkRejection,
   type SinkReport,
+  type SupersededResult,
   windowKindOf,
 } from '../../app/results.js';
 import { shardOf } from '../../core/series/id.js';
@@ -60,6 +61,7 @@ import {
   resultKeyProblem,
   resultSk,
 } from './results-keys.js';
+import { supersedeResults } from './results-supersede.js';
 import { forEachBounded, type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';
 
@@ -246,6 +248,15 @@ export class DynamoResultsSink implements ResultSink {
     });
 
     return { written: records.length - rejections.length, rejected: rejections.length, rejections };
+  }
+
+  /**
+   * Deletes superseded session results (every chunk stored with a version up to theirs; see
+   * `results-supersede.ts`). Non-session results are reported as rejections.
+   */
+  supersede(results: readonly SupersededResult[]): Promise<SinkReport> {
+    const { client, tableName, retry, concurrency } = this;
+    return supersedeResults({ client, tableName, retry, concurrency }, results);
   }
 
   /** Where a record goes, or why it cannot be stored. */

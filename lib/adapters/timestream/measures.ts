@@ -1,7 +1,7 @@
 /**
  * Finalized stats → the values of one multi-measure record (`MeasureName` `stats`). A measure's
  * type is fixed per table by its first write, so each name always has the same type: `count`,
- * `window_end`, `version`, `overflow_count`, `buckets_omitted` BIGINT; `sum`, `min`, `max`, `avg`, `stddev`,
+ * `window_end`, `version`, `overflow_count`, `buckets_omitted`, `superseded` BIGINT; `sum`, `min`, `max`, `avg`, `stddev`,
  * `last`, `rate` and the percentiles (`p50`, `p99_9` for `p99.9`) DOUBLE; `buckets` and
  * `overflow_attributes` VARCHAR (compact JSON). Stats a kind does not have are left out, never 0.
  */
@@ -26,6 +26,8 @@ export const MEASURES = {
   bucketsOmitted: 'buckets_omitted',
   overflowAttributes: 'overflow_attributes',
   overflowCount: 'overflow_count',
+  /** 1 on a session result another session replaced (written again with a higher version). */
+  superseded: 'superseded',
 } as const;
 
 const FIXED_MEASURE_NAMES: ReadonlySet<string> = new Set(Object.values(MEASURES));

@@ -3,8 +3,8 @@
  * made of. Columns are read by `ColumnInfo` name and type, never by position:
  *
  * - `time` (TIMESTAMP, `YYYY-MM-DD HH:MM:SS.fffffffff` in UTC) → the window start;
- * - BIGINT `count`, `window_end` (→ the window end), `overflow_count`, `buckets_omitted`, and `version`
- *   should a table carry one; DOUBLE `sum` `min` `max` `avg` `stddev` `last` `rate` and percentiles
+ * - BIGINT `count`, `window_end` (→ the window end), `overflow_count`, `buckets_omitted`, `superseded`
+ *   (a session result another session replaced), and `version` should a table carry one; DOUBLE `sum` `min` `max` `avg` `stddev` `last` `rate` and percentiles
  *   (`p99_9` → `p99.9`); VARCHAR JSON `buckets` and `overflow_attributes` (see `measures.ts`);
  * - every other VARCHAR column is a dimension: `tenant`, `metric`, `unit`, `series_id`, point
  *   attributes, `resource.<key>`. Dimension columns are always VARCHAR, measures never collide with
@@ -40,6 +40,8 @@ export interface StatsRow {
   readonly overflow: Readonly<Record<string, AttributeValue>>;
   /** `buckets_omitted` = 1: the record had buckets that did not fit. */
   readonly bucketsOmitted: boolean;
+  /** `superseded` = 1: a session result another session replaced (readers leave it out). */
+  readonly superseded: boolean;
 }
 
 const DOUBLE_STATS = {
@@ -197,6 +199,7 @@ function parseRow(columns: readonly ColumnInfo[], row: Row, index: number): Stat
   let version: number | undefined;
   let count: number | undefined;
   let bucketsOmitted = false;
+  let superseded = false;
   let overflow: Record<string, AttributeValue> = {};
   const stats: FinalStats = { count: 0 };
   const percentiles: Record<string, number> = {};
@@ -219,6 +222,7 @@ function parseRow(columns: readonly ColumnInfo[], row: Row, index: number): Stat
       if (name === MEASURES.count) count = bigint(text, name);
       else if (name === MEASURES.windowEnd) endMs = bigint(text, name);
       else if (name === MEASURES.bucketsOmitted) bucketsOmitted = bigint(text, name) !== 0;
+      else if (name === MEASURES.superseded) superseded = bigint(text, name) !== 0;
       else if (name === VERSION_COLUMN) version = bigint(text, name);
     } else if (type === 'DOUBLE') {
       const stat = DOUBLE_STATS[name as keyof typeof DOUBLE_STATS];
@@ -254,6 +258,7 @@ function parseRow(columns: readonly ColumnInfo[], row: Row, index: number): Stat
     dimensions,
     overflow,
     bucketsOmitted,
+    superseded,
   };
 }
 

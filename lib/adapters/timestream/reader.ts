@@ -10,7 +10,8 @@
  *   Timestream upserts by `Version`, so a (series, start) has one row; should two arrive (the
  *   dimension policy changed between closes), the higher `version` measure wins, else the first.
  *   Timestream does not return a record's `Version`: results carry a table's BIGINT `version` column
- *   when it has one, else 0 ("not known").
+ *   when it has one, else 0 ("not known"). A row with `superseded` = 1 (a session result another
+ *   session replaced, see `TimestreamSink.supersede`) is the latest of its key and is left out.
  * - Identity: dimension names may be rewritten and values cut, so attributes, resource, unit and kind
  *   come from the series catalog (`SeriesLookup`) when given and the series is in it; otherwise from
  *   the row's dimensions (`resource.` prefix split off) and `overflow_attributes`, as stored.
@@ -141,10 +142,14 @@ export class TimestreamReader implements ResultReader {
     const rows = await this.rows(sql, table);
     if (rows === MISSING) return [];
     const latest = latestRows(rows);
-    const metas = await this.metas(query.tenant, latest);
+    const metas = await this.metas(
+      query.tenant,
+      latest.filter((row) => !row.superseded),
+    );
 
     const out: ResultRecord[] = [];
     for (const row of latest) {
+      if (row.superseded) continue;
       const meta = metas.get(row.seriesId);
       if (!confirmed(meta, filters)) continue;
       out.push(toRecord(query, row, meta));

@@ -38,6 +38,11 @@ export interface BuildOptions {
   readonly policy?: DimensionPolicy;
   /** When set, records more than 15 minutes ahead of it are refused (Timestream would). */
   readonly nowMs?: number;
+  /**
+   * A superseded result (`ResultSink.supersede`): the record that replaces it at its key, with
+   * `superseded` = 1 (readers leave it out) and no stats but a `count` of 0.
+   */
+  readonly superseded?: boolean;
 }
 
 function measureBytes(m: MeasureValue): number {
@@ -53,7 +58,12 @@ function measureBytes(m: MeasureValue): number {
  */
 export function buildTimestreamRecord(result: ResultRecord, options: BuildOptions = {}): BuildResult {
   const dims = policyDimensions(result, isMeasureName, options.policy ?? DEFAULT_DIMENSION_POLICY);
-  const values = statsMeasures(result.stats, result.endMs, result.version);
+  const values = statsMeasures(
+    options.superseded ? { count: 0 } : result.stats,
+    result.endMs,
+    result.version,
+  );
+  if (options.superseded) values.push({ Name: MEASURES.superseded, Type: 'BIGINT', Value: '1' });
   let size = 8 + utf8Bytes(STATS_MEASURE) + dims.bytes;
   for (const m of values) size += measureBytes(m);
   const fits = (m: MeasureValue) => size + measureBytes(m) <= MAX_RECORD_BYTES;
@@ -66,7 +76,7 @@ export function buildTimestreamRecord(result: ResultRecord, options: BuildOption
   if (overflowCount > 0) add({ Name: MEASURES.overflowCount, Type: 'BIGINT', Value: String(overflowCount) });
 
   let bucketsOmitted = false;
-  const buckets = bucketsJson(result.stats);
+  const buckets = options.superseded ? undefined : bucketsJson(result.stats);
   if (buckets !== undefined) {
     const measure: MeasureValue = { Name: MEASURES.buckets, Type: 'VARCHAR', Value: buckets };
     if (buckets.length <= MAX_MEASURE_VALUE_LENGTH && fits(measure)) {

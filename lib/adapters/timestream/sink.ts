@@ -12,7 +12,13 @@ import {
 } from '@aws-sdk/client-timestream-write';
 import { StoreRequestError, StoreUnavailableError } from '../../app/errors.js';
 import type { Clock } from '../../app/ports.js';
-import type { ResultRecord, ResultSink, SinkRejection, SinkReport } from '../../app/results.js';
+import type {
+  ResultRecord,
+  ResultSink,
+  SinkRejection,
+  SinkReport,
+  SupersededResult,
+} from '../../app/results.js';
 import type { DimensionPolicy } from './attribute-policy.js';
 import { backoffDelayMs, forEachBounded, type RetryOptions, resolveRetry } from './backoff.js';
 import { MAX_RECORDS_PER_WRITE } from './limits.js';
@@ -86,7 +92,26 @@ export class TimestreamSink implements ResultSink {
    * const sink = new TimestreamSink({ client, databaseName: 'windrow' });
    * const report = await sink.write(results); // { written, rejected, rejections, superseded, … }
    */
-  async write(records: readonly ResultRecord[]): Promise<TimestreamSinkReport> {
+  write(records: readonly ResultRecord[]): Promise<TimestreamSinkReport> {
+    return this.send(records, false);
+  }
+
+  /**
+   * Supersedes session results: Timestream cannot delete, so each is written again at its key (same
+   * dimensions, same time) with its `version`, a `count` of 0 and `superseded` = 1, which replaces the
+   * stored record (a higher version wins) and which `TimestreamReader` leaves out. A record already
+   * stored with a higher version stays (counted in `superseded`, as for `write`).
+   *
+   * @example await sink.supersede([{ ...identity, window: 'session:5m', windowKind: 'session', startMs, endMs, version }]);
+   */
+  supersede(results: readonly SupersededResult[]): Promise<TimestreamSinkReport> {
+    return this.send(
+      results.map((r) => ({ ...r, stats: { count: 0 } })),
+      true,
+    );
+  }
+
+  private async send(records: readonly ResultRecord[], superseded: boolean): Promise<TimestreamSinkReport> {
     const nowMs = this.options.clock?.nowMs();
     const rejections: SinkRejection[] = [];
     const byTable = new Map<string, Pending[]>();
@@ -98,6 +123,7 @@ export class TimestreamSink implements ResultSink {
       const built = buildTimestreamRecord(result, {
         ...(this.options.policy === undefined ? {} : { policy: this.options.policy }),
         ...(nowMs === undefined ? {} : { nowMs }),
+        ...(superseded ? { superseded } : {}),
       });
       if (!built.ok) {
         rejections.push({

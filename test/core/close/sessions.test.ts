@@ -3,18 +3,32 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_AGGREGATE_OPTIONS } from '#core/aggregate/contract.js';
 import { cumulativeKind } from '#core/aggregate/cumulative.js';
 import { numberKind } from '#core/aggregate/number.js';
+import { writeTaggedState } from '#core/aggregate/registry.js';
 import type { MergedSeries } from '#core/close/merge.js';
 import {
   advanceSessions,
+  buildChain,
+  chainFingerprint,
+  chainState,
+  decodeEmittedSession,
   decodeOpenSession,
+  decodeSessionPane,
+  type EmittedSession,
+  encodeEmittedSession,
   encodeOpenSession,
+  encodeSessionPane,
   eventSpan,
+  foldFinal,
   matchesPattern,
   type OpenSession,
   type SessionActivity,
+  type SessionBase,
+  type SessionPane,
   type SessionStep,
   sessionKey,
+  sessionPaneOf,
 } from '#core/close/sessions.js';
+import { ByteWriter } from '#core/codec/bytes.js';
 import { StateCodecError } from '#core/errors.js';
 import {
   counter,
@@ -52,7 +66,7 @@ function step(
   k: number,
   gaps: ReadonlyMap<string, number> = GAPS,
 ): SessionStep {
-  return advanceSessions(open, active, pane(k).startMs, pane(k).endMs, gaps, options);
+  return advanceSessions(open, active, pane(k).startMs, pane(k).endMs, gaps);
 }
 
 /** The open map after a step, the way the session store's commit leaves it. */
@@ -63,10 +77,6 @@ function apply(open: ReadonlyMap<string, OpenSession>, s: SessionStep): Map<stri
   return next;
 }
 
-function count(s: OpenSession): number {
-  return s.kind.finalize(s.state, { windowStartMs: 0, windowEndMs: 1, percentiles: [] }).count;
-}
-
 /** A session as plain comparable data. */
 function view(s: OpenSession) {
   return {
@@ -74,12 +84,28 @@ function view(s: OpenSession) {
     first: s.firstEventMs - WS,
     last: s.lastEventMs - WS,
     pane: s.lastPaneMs - WS,
-    kind: s.kind.name,
-    state: stateHex(s),
   };
 }
 
 const stepView = (s: SessionStep) => ({ upsert: s.upsert.map(view), ended: s.ended.map(view) });
+
+/** Pane records of one series from event times (one record per pane with events). */
+function panesOf(times: readonly number[], seriesId = sid(1), version = 1): SessionPane[] {
+  const byPane = new Map<number, number[]>();
+  for (const t of times) {
+    const k = Math.floor((t - WS) / PANE);
+    byPane.set(k, [...(byPane.get(k) ?? []), t]);
+  }
+  return [...byPane].map(([k, ts]) =>
+    sessionPaneOf(events(ts, seriesId), pane(k).startMs, pane(k).endMs, version),
+  );
+}
+
+function stats(chain: Parameters<typeof chainState>[0]) {
+  const merged = chainState(chain, options);
+  if (merged === undefined) throw new Error('empty chain');
+  return merged.kind.finalize(merged.state, { windowStartMs: 0, windowEndMs: 1, percentiles: [] });
+}
 
 describe('advanceSessions', () => {
   const active = (series: MergedSeries, name = NAME, gapMs = GAP): SessionActivity => ({
@@ -91,16 +117,7 @@ describe('advanceSessions', () => {
   it('starts a session at the first pane with activity, from its first to its last event', () => {
     const s = step(new Map(), [active(events([WS + 200, WS + 700]))], 0);
     expect(s.ended).toEqual([]);
-    expect(s.upsert.map(view)).toEqual([
-      expect.objectContaining({
-        key: `acme#${sid(1)}#${NAME}`,
-        first: 200,
-        last: 700,
-        pane: 0,
-        kind: 'number',
-      }),
-    ]);
-    expect(count(s.upsert[0] as OpenSession)).toBe(2);
+    expect(s.upsert.map(view)).toEqual([{ key: `acme#${sid(1)}#${NAME}`, first: 200, last: 700, pane: 0 }]);
   });
 
   it('extends a session when the silence is at most the gap (exactly the gap extends)', () => {
@@ -109,18 +126,16 @@ describe('advanceSessions', () => {
     const s = step(open, [active(events([WS + 3_500, WS + 3_900]))], 3);
     expect(s.ended).toEqual([]);
     expect(s.upsert.map(view)).toEqual([expect.objectContaining({ first: 500, last: 3_900, pane: 3_000 })]);
-    expect(count(s.upsert[0] as OpenSession)).toBe(3);
   });
 
-  it('ends the session and starts a new one when the silence is longer than the gap', () => {
+  it('lists the session as ended and starts a new one when the silence is longer than the gap', () => {
     const open = apply(new Map(), step(new Map(), [active(events([WS + 500]))], 0));
     const s = step(open, [active(events([WS + 3_501]))], 3);
     expect(s.ended.map(view)).toEqual([expect.objectContaining({ first: 500, last: 500, pane: 0 })]);
     expect(s.upsert.map(view)).toEqual([expect.objectContaining({ first: 3_501, last: 3_501, pane: 3_000 })]);
-    expect(count(s.upsert[0] as OpenSession)).toBe(1);
   });
 
-  it('ends a quiet session once lastEvent + gap is before the pane end, not before', () => {
+  it('lists a quiet session as ended once lastEvent + gap is before the pane end, not before', () => {
     const open = apply(new Map(), step(new Map(), [active(events([WS + 999]))], 0));
     // lastEvent + gap = WS + 3999 < WS + 4000, the end of pane 3: an event in pane 4 could not extend it.
     expect(step(open, [], 1).ended).toEqual([]);
@@ -135,6 +150,31 @@ describe('advanceSessions', () => {
   it('ends an open session whose config is gone at the next pane', () => {
     const open = apply(new Map(), step(new Map(), [active(events([WS + 100]))], 0));
     expect(step(open, [], 1, new Map()).ended).toHaveLength(1);
+  });
+
+  it('keeps the base of a session it extends', () => {
+    const base: SessionBase = {
+      throughMs: WS + 1,
+      firstEventMs: WS + 100,
+      lastEventMs: WS + 100,
+      ...events([WS + 100]),
+    };
+    const open = new Map([
+      [
+        sessionKey({ tenant: 'acme', seriesId: sid(1), name: NAME }),
+        {
+          tenant: 'acme',
+          seriesId: sid(1),
+          name: NAME,
+          firstEventMs: WS + 100,
+          lastEventMs: WS + 100,
+          lastPaneMs: WS,
+          base,
+        },
+      ],
+    ]);
+    const s = step(open, [active(events([WS + 1_100]))], 1);
+    expect(s.upsert[0]?.base).toBe(base);
   });
 
   it('replaying a pane changes nothing: the same step from the same open sessions, nothing after commit', () => {
@@ -164,42 +204,10 @@ describe('advanceSessions', () => {
     expect(step(afterRestart, [active(events([WS + 9_000], sid(3)))], 9)).toEqual({ upsert: [], ended: [] });
   });
 
-  it('two session configs of one series are independent', () => {
-    const gaps = new Map([
-      ['session:1s', 1_000],
-      ['session:5s', 5_000],
-    ]);
-    const configs = (series: MergedSeries) => [
-      active(series, 'session:1s', 1_000),
-      active(series, 'session:5s', 5_000),
-    ];
-    const times = [WS + 100, WS + 2_500, WS + 3_000, WS + 7_900];
-    let open = new Map<string, OpenSession>();
-    const ended: OpenSession[] = [];
-    for (let k = 0; k < 15; k++) {
-      const inPane = times.filter((t) => t >= pane(k).startMs && t < pane(k).endMs);
-      const s = step(open, inPane.length > 0 ? configs(events(inPane)) : [], k, gaps);
-      ended.push(...s.ended);
-      open = apply(open, s);
-    }
-    expect(open.size).toBe(0);
-    const sessions = (name: string) =>
-      ended.filter((s) => s.name === name).map((s) => [s.firstEventMs - WS, s.lastEventMs - WS, count(s)]);
-    expect(sessions('session:1s')).toEqual([
-      [100, 100, 1],
-      [2_500, 3_000, 2],
-      [7_900, 7_900, 1],
-    ]);
-    expect(sessions('session:5s')).toEqual([[100, 7_900, 4]]);
-  });
-
-  it('one series active twice under one config name (two patterns, same gap) counts its events once', () => {
+  it('one series active twice under one config name (two patterns, same gap) is one session', () => {
     const series = events([WS + 100, WS + 200]);
     const first = step(new Map(), [active(series), active(series)], 0);
-    const open = apply(new Map(), first);
-    expect([...open.values()].map(count)).toEqual([2]);
-    const next = step(open, [active(events([WS + 1_100])), active(events([WS + 1_100]))], 1);
-    expect([...apply(open, next).values()].map(count)).toEqual([3]);
+    expect(first.upsert).toHaveLength(1);
   });
 
   it('does not change the open sessions nor the active states it is given', () => {
@@ -207,61 +215,109 @@ describe('advanceSessions', () => {
     const before = [...open.values()].map(view);
     const series = events([WS + 1_200]);
     const seriesBytes = stateHex(series);
-    const s = step(open, [active(series)], 1);
-    expect([...open.values()].map(view)).toEqual(before);
-    expect(stateHex(series)).toBe(seriesBytes);
-    // The new state shares nothing with its sources: adding to it leaves them alone.
-    numberKind.add(s.upsert[0]?.state as never, gauge(5, WS + 1_300), options);
+    step(open, [active(series)], 1);
     expect([...open.values()].map(view)).toEqual(before);
     expect(stateHex(series)).toBe(seriesBytes);
   });
+});
 
-  it('sessions fed pane by pane equal the sessions of the sorted event times (property)', () => {
-    const seriesArb = fc.array(fc.integer({ min: 0, max: 30_000 }), { maxLength: 40 });
+describe('buildChain', () => {
+  it('joins panes whose events are at most the gap apart, and finds the session of the anchor pane', () => {
+    const panes = panesOf([WS + 500, WS + 1_200, WS + 4_200, WS + 9_000, WS + 12_000]);
+    const first = buildChain(panes, [], pane(1).startMs, GAP);
+    expect(first).toMatchObject({ firstEventMs: WS + 500, lastEventMs: WS + 4_200 });
+    expect(first?.panes.map((p) => p.paneMs - WS)).toEqual([0, 1_000, 4_000]);
+    expect(stats(first as never)).toMatchObject({ count: 3, sum: 500 + 1_200 + 4_200 });
+    expect(buildChain(panes, [], pane(12).startMs, GAP)).toMatchObject({
+      firstEventMs: WS + 9_000,
+      lastEventMs: WS + 12_000,
+    });
+    expect(buildChain(panes, [], pane(7).startMs, GAP)).toBeUndefined();
+  });
+
+  it('a late pane between two sessions bridges them; one before a session moves its start', () => {
+    const panes = panesOf([WS + 500, WS + 6_000]);
+    expect(buildChain(panes, [], pane(0).startMs, GAP)?.lastEventMs).toBe(WS + 500);
+    const bridged = [...panes, ...panesOf([WS + 3_300], sid(1), 2)];
+    expect(buildChain(bridged, [], pane(6).startMs, GAP)).toMatchObject({
+      firstEventMs: WS + 500,
+      lastEventMs: WS + 6_000,
+    });
+    const before = [...panesOf([WS + 9_000]), ...panesOf([WS + 6_500], sid(1), 2)];
+    expect(buildChain(before, [], pane(9).startMs, GAP)?.firstEventMs).toBe(WS + 6_500);
+  });
+
+  it('keeps the higher version of a pane given twice', () => {
+    const old = panesOf([WS + 500]);
+    const newer = panesOf([WS + 400, WS + 500], sid(1), 2);
+    const chain = buildChain([...newer, ...old], [], pane(0).startMs, GAP);
+    expect(chain?.panes.map((p) => p.version)).toEqual([2]);
+    expect(stats(chain as never).count).toBe(2);
+  });
+
+  it('leaves out pane records a base holds, and starts from the base', () => {
+    const panes = panesOf([WS + 500, WS + 1_500, WS + 2_500, WS + 3_500]);
+    const folded = foldFinal(buildChain(panes, [], pane(0).startMs, GAP) as never, pane(2).startMs, options);
+    expect(folded).toMatchObject({
+      throughMs: pane(1).startMs + 1,
+      firstEventMs: WS + 500,
+      lastEventMs: WS + 1_500,
+    });
+    const chain = buildChain(panes, [folded as SessionBase], pane(3).startMs, GAP);
+    expect(chain?.panes.map((p) => p.paneMs - WS)).toEqual([2_000, 3_000]);
+    expect(chain?.bases).toHaveLength(1);
+    expect(stats(chain as never)).toMatchObject({ count: 4, sum: 500 + 1_500 + 2_500 + 3_500 });
+    // Without the folded panes' records (expired), the same session.
+    const rest = panes.filter((p) => p.paneMs >= pane(2).startMs);
+    const again = buildChain(rest, [folded as SessionBase], pane(3).startMs, GAP);
+    expect(stats(again as never)).toMatchObject({ count: 4 });
+    expect(chainFingerprint(again as never)).toBe(chainFingerprint(chain as never));
+    // The base's own panes anchor it (an open session read from an item without pane records).
+    expect(buildChain([], [folded as SessionBase], pane(1).startMs, GAP)?.bases).toHaveLength(1);
+  });
+
+  it('the fingerprint changes with a pane version and with the bounds, not with the order given', () => {
+    const panes = panesOf([WS + 500, WS + 1_500]);
+    const chain = buildChain(panes, [], pane(0).startMs, GAP);
+    const reversed = buildChain([...panes].reverse(), [], pane(0).startMs, GAP);
+    expect(chainFingerprint(reversed as never)).toBe(chainFingerprint(chain as never));
+    const newer = buildChain([...panes, ...panesOf([WS + 1_400], sid(1), 2)], [], pane(0).startMs, GAP);
+    expect(chainFingerprint(newer as never)).not.toBe(chainFingerprint(chain as never));
+  });
+
+  it('late panes in any order give the sessions of the sorted event times (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(seriesArb, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.integer({ min: 0, max: 30_000 }), { minLength: 1, maxLength: 40 }),
         fc.constantFrom(1_000, 1_500, 2_999, 3_000, 7_000),
-        fc.array(fc.boolean(), { minLength: 45, maxLength: 45 }),
-        (offsets, gapMs, replays) => {
-          const gaps = new Map([['s', gapMs]]);
-          const times = offsets.map((o) => o.map((t) => WS + t));
-          let open = new Map<string, OpenSession>();
-          const ended: OpenSession[] = [];
-          for (let k = 0; k < 45; k++) {
-            const active: SessionActivity[] = [];
-            for (const [i, ts] of times.entries()) {
-              const inPane = ts.filter((t) => t >= pane(k).startMs && t < pane(k).endMs);
-              if (inPane.length > 0) active.push({ series: events(inPane, sid(i + 1)), name: 's', gapMs });
-            }
-            const s = step(open, active, k, gaps);
-            ended.push(...s.ended);
-            open = apply(open, s);
-            if (replays[k]) {
-              const again = step(open, active, k, gaps);
-              expect(again).toEqual({ upsert: [], ended: [] });
-            }
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 40, maxLength: 40 }),
+        (offsets, gapMs, versions) => {
+          const times = offsets.map((o) => WS + o);
+          // Each event arrives in one of up to three closes of its pane; the latest holds all of them.
+          const records: SessionPane[] = [];
+          for (const [i, t] of times.entries()) {
+            const k = Math.floor((t - WS) / PANE);
+            const v = versions[i] ?? 1;
+            const sameOrEarlier = times.filter(
+              (u, j) => Math.floor((u - WS) / PANE) === k && (versions[j] ?? 1) <= v,
+            );
+            records.push(sessionPaneOf(events(sameOrEarlier), pane(k).startMs, pane(k).endMs, v));
           }
-          expect(open.size).toBe(0);
-          // The oracle: per series, sorted times split where the silence is longer than the gap.
-          const expected: string[] = [];
-          for (const [i, ts] of times.entries()) {
-            const sorted = [...ts].sort((a, b) => a - b);
-            let from = 0;
-            for (let j = 1; j <= sorted.length; j++) {
-              if (j === sorted.length || (sorted[j] as number) - (sorted[j - 1] as number) > gapMs) {
-                const part = sorted.slice(from, j);
-                const sum = part.reduce((a, t) => a + (t - WS), 0);
-                expected.push(`${sid(i + 1)} ${part[0]} ${part[part.length - 1]} ${part.length} ${sum}`);
-                from = j;
-              }
-            }
+          const sorted = [...times].sort((a, b) => a - b);
+          let from = 0;
+          for (let j = 1; j <= sorted.length; j++) {
+            if (j < sorted.length && (sorted[j] as number) - (sorted[j - 1] as number) <= gapMs) continue;
+            const part = sorted.slice(from, j);
+            from = j;
+            const anchor = Math.floor(((part[0] as number) - WS) / PANE);
+            const chain = buildChain(records, [], pane(anchor).startMs, gapMs);
+            expect(chain?.firstEventMs).toBe(part[0]);
+            expect(chain?.lastEventMs).toBe(part.at(-1));
+            expect(stats(chain as never)).toMatchObject({
+              count: part.length,
+              sum: part.reduce((a, t) => a + (t - WS), 0),
+            });
           }
-          const actual = ended.map((s) => {
-            const stats = s.kind.finalize(s.state, { windowStartMs: 0, windowEndMs: 1, percentiles: [] });
-            return `${s.seriesId} ${s.firstEventMs} ${s.lastEventMs} ${stats.count} ${stats.sum}`;
-          });
-          expect(actual.sort()).toEqual(expected.sort());
         },
       ),
       { numRuns: 200 },
@@ -305,30 +361,86 @@ describe('eventSpan', () => {
   });
 });
 
-describe('encodeOpenSession / decodeOpenSession', () => {
+describe('session codecs', () => {
   const key = { tenant: 'acme', seriesId: sid(7), name: NAME };
+  const kinds = [
+    events([WS + 10, WS + 20]),
+    mergedOf('acme', sid(7), [counter(3, WS + 10, WS - HOUR)]),
+    mergedOf('acme', sid(7), [deltaHistogram([1, 50], WS)]),
+    mergedOf('acme', sid(7), [deltaExp([0.5, 4.25], WS)]),
+  ];
+  const baseOf = (m: MergedSeries): SessionBase => ({
+    throughMs: WS + HOUR,
+    firstEventMs: WS + 10,
+    lastEventMs: WS + HOUR - 5,
+    kind: m.kind,
+    state: m.state,
+  });
+  const baseView = (b: SessionBase | undefined) =>
+    b === undefined ? undefined : { ...b, state: stateHex(b as never) };
 
-  it('round-trips sessions of every kind', () => {
-    const states = [
-      events([WS + 10, WS + 20]),
-      mergedOf('acme', sid(7), [counter(3, WS + 10, WS - HOUR)]),
-      mergedOf('acme', sid(7), [deltaHistogram([1, 50], WS)]),
-      mergedOf('acme', sid(7), [deltaExp([0.5, 4.25], WS)]),
-    ];
-    for (const m of states) {
-      const session: OpenSession = {
+  it('open sessions round-trip, with and without a base of every kind', () => {
+    const sessions: OpenSession[] = [
+      { ...key, firstEventMs: WS + 10, lastEventMs: WS + 2 * HOUR, lastPaneMs: WS + 2 * HOUR - PANE },
+      ...kinds.map((m) => ({
         ...key,
         firstEventMs: WS + 10,
         lastEventMs: WS + 2 * HOUR,
         lastPaneMs: WS + 2 * HOUR - PANE,
-        kind: m.kind,
-        state: m.state,
-      };
+        base: baseOf(m),
+      })),
+    ];
+    for (const session of sessions) {
       const bytes = encodeOpenSession(session);
       const decoded = decodeOpenSession(key, bytes);
-      expect(view(decoded)).toEqual(view(session));
-      expect(decoded.kind).toBe(m.kind);
+      expect({ ...decoded, base: baseView(decoded.base) }).toEqual({
+        ...session,
+        base: baseView(session.base),
+      });
       expect(hex(encodeOpenSession(decoded))).toBe(hex(bytes));
+    }
+  });
+
+  it('reads an open session written before pane records (v1: its running state) as a base through its last pane', () => {
+    const m = events([WS + 10, WS + 1_020]);
+    const v1 = new ByteWriter(64);
+    v1.u8(1);
+    v1.uvarint(WS + 10);
+    v1.uvarint(1_010);
+    v1.uvarint(WS + 1_000);
+    writeTaggedState(m.kind, m.state, v1);
+    const decoded = decodeOpenSession(key, v1.finish());
+    expect(decoded).toMatchObject({ firstEventMs: WS + 10, lastEventMs: WS + 1_020, lastPaneMs: WS + 1_000 });
+    expect(decoded.base).toMatchObject({
+      throughMs: WS + 1_001,
+      firstEventMs: WS + 10,
+      lastEventMs: WS + 1_020,
+    });
+    expect(stateHex(decoded.base as never)).toBe(stateHex(m));
+  });
+
+  it('pane records and index records round-trip', () => {
+    for (const m of kinds) {
+      const p = sessionPaneOf(m, WS, WS + PANE, 42);
+      const decoded = decodeSessionPane(
+        { tenant: 'acme', seriesId: m.seriesId, paneMs: WS, version: 42 },
+        encodeSessionPane(p),
+      );
+      expect({ ...decoded, state: stateHex(decoded) }).toEqual({ ...p, state: stateHex(p) });
+      const record: EmittedSession = {
+        ...key,
+        startMs: WS + 10,
+        lastEventMs: WS + 3_000,
+        version: 7,
+        fingerprint: 'abc.def:0123',
+        superseded: m.kind === numberKind,
+        base: baseOf(m),
+      };
+      const back = decodeEmittedSession(
+        { ...key, startMs: WS + 10, version: 7 },
+        encodeEmittedSession(record),
+      );
+      expect({ ...back, base: baseView(back.base) }).toEqual({ ...record, base: baseView(record.base) });
     }
   });
 
@@ -338,20 +450,30 @@ describe('encodeOpenSession / decodeOpenSession', () => {
       firstEventMs: WS,
       lastEventMs: WS + 5,
       lastPaneMs: WS,
-      ...events([WS]),
+      base: baseOf(events([WS])),
     };
     const bytes = encodeOpenSession(session);
     for (let n = 0; n < bytes.length; n++) {
       expect(() => decodeOpenSession(key, bytes.slice(0, n))).toThrow(StateCodecError);
     }
     expect(() => decodeOpenSession(key, new Uint8Array([...bytes, 0]))).toThrow(StateCodecError);
-    expect(() => decodeOpenSession(key, new Uint8Array([2, ...bytes.slice(1)]))).toThrow(/session version/);
+    expect(() => decodeOpenSession(key, new Uint8Array([3, ...bytes.slice(1)]))).toThrow(/session version/);
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (random) => {
-        try {
-          decodeOpenSession(key, new Uint8Array([1, ...random]));
-        } catch (error) {
-          if (!(error instanceof StateCodecError)) throw error;
+        for (const decode of [
+          () => decodeOpenSession(key, new Uint8Array([2, ...random])),
+          () =>
+            decodeSessionPane(
+              { tenant: 'a', seriesId: sid(1), paneMs: 0, version: 1 },
+              new Uint8Array([1, ...random]),
+            ),
+          () => decodeEmittedSession({ ...key, startMs: 0, version: 1 }, new Uint8Array([1, ...random])),
+        ]) {
+          try {
+            decode();
+          } catch (error) {
+            if (!(error instanceof StateCodecError)) throw error;
+          }
         }
       }),
       { numRuns: 300 },
