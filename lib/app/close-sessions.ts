@@ -27,7 +27,7 @@ import { type RecordWindow, resultRecord } from './result-records.js';
 import type { ResultSink, SupersededResult } from './results.js';
 
 /**
- * The session step of a first-tier close or re-close (DESIGN.md §3; the design is described in
+ * The session step of a first-tier close or re-close (DESIGN.md §6; the design is described in
  * lib/core/close/sessions.ts):
  *
  * - every close of a pane stores what the pane holds of each session series (a *pane record*, with
@@ -54,6 +54,14 @@ import type { ResultSink, SupersededResult } from './results.js';
  * and writes them again with a higher version, or writes nothing when the index already has them.
  * The caller writes the emitted records and supersedes to the sink before calling `commit`, which
  * stores the index, the open sessions and the pending ones: a crash in between emits again.
+ *
+ * Limits: two derivations of one series at the same moment (two workers) each write what they saw;
+ * for a given start the higher version wins, but a delete cannot fence a slower write of an older
+ * view, which may bring back a superseded result until the series' next changed derivation
+ * supersedes it again (superseded index records are superseded again on every re-emission). Late
+ * points of one request for several windows are re-closed window by window, so a session may first
+ * be re-emitted with some of them and then again with all. After a change of `shards`, pending
+ * sessions of a retired shard are not handed over with its open sessions.
  */
 export interface SessionStepInput {
   readonly shard: number;
@@ -319,8 +327,10 @@ class SessionWork {
     const gapMs = this.gapOf(key.name);
     const fingerprint = chainFingerprint(chain);
     const at = records.find((r) => r.startMs === chain.firstEventMs);
-    const others = records.filter((r) => !r.superseded && r.startMs !== chain.firstEventMs);
-    if (at !== undefined && !at.superseded && at.fingerprint === fingerprint && others.length === 0) return;
+    const live = records.filter((r) => !r.superseded && r.startMs !== chain.firstEventMs);
+    if (at !== undefined && !at.superseded && at.fingerprint === fingerprint && live.length === 0) return;
+    // Superseded ones again too: a slower worker's older view may have written one back meanwhile.
+    const others = records.filter((r) => r.startMs !== chain.firstEventMs);
     const merged = chainState(chain, this.input.options);
     if (merged === undefined) return;
     const version = Math.max(this.input.version, ...records.map((r) => r.version + 1));
