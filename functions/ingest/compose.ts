@@ -22,7 +22,7 @@ import { configFromEnv, type Environment, requireEnv } from '../shared/environme
 export interface IngestEnvironment {
   /** `WINDROW_STATE_TABLE`: the DynamoDB window-state table. */
   readonly tableName: string;
-  /** `WINDROW_CONFIG`: the configuration JSON (DESIGN.md §4); defaults when unset. */
+  /** `WINDROW_CONFIG`: the configuration JSON (DESIGN.md §10); defaults when unset. */
   readonly config: WindrowConfig;
 }
 

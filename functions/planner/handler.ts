@@ -1,6 +1,6 @@
 /**
  * The planner Lambda, on an EventBridge Scheduler schedule (every minute): enqueues the close jobs
- * that are due (DESIGN.md §3) on the close queue. Built once at cold start.
+ * that are due (DESIGN.md §6) on the close queue. Built once at cold start.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';

@@ -15,7 +15,7 @@ export function requireEnv(env: Environment, name: string): string {
 }
 
 /**
- * `WINDROW_CONFIG`: the configuration JSON (DESIGN.md §4), the same the CDK app validated; the
+ * `WINDROW_CONFIG`: the configuration JSON (DESIGN.md §10), the same the CDK app validated; the
  * defaults when unset.
  *
  * @throws {ConfigError} when it is not JSON or not a valid configuration

@@ -1,5 +1,5 @@
 /**
- * Ports of the closing side (DESIGN.md §3): what `planCloses` and `closeWindow` need from the
+ * Ports of the closing side (DESIGN.md §6): what `planCloses` and `closeWindow` need from the
  * window-state table, the series catalog and the close queue. The DynamoDB adapter implements the
  * store ports against the same table as ingest; the local runner and SQS implement the queue.
  */

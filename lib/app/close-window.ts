@@ -59,7 +59,7 @@ export const KEEP_AFTER_HORIZON_MS = 86_400_000;
 const MIN_CARRY_MS = 3_600_000;
 
 /**
- * Closes (or re-closes) one window of one tier in one shard (DESIGN.md §3):
+ * Closes (or re-closes) one window of one tier in one shard (DESIGN.md §6):
  *
  * 1. read the causes of the window's correction mark (before reading the partials: data that lands
  *    after this read adds a cause, data before it is read);

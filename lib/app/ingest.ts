@@ -30,7 +30,7 @@ export interface IngestDeps {
  * The ingest use case, in its steps (lib/app/ingest/): decode and pre-aggregate the request, place
  * its series-windows in their shards, admit the series, guard cardinality, write one packed partial
  * per (first-tier window, shard, chunk) while registering new series, then mark the windows a close
- * may not read (late ones, and those of shards the planner has not started; DESIGN.md §3).
+ * may not read (late ones, and those of shards the planner has not started; DESIGN.md §5).
  *
  * Idempotent: `partialId` is a hash of the tenant, format and decoded body, and chunking is
  * deterministic, so a retried request overwrites its own items instead of adding to them.

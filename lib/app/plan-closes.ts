@@ -36,7 +36,7 @@ export interface PlanReport {
 }
 
 /**
- * The planner (DESIGN.md §3), run every minute by a schedule (every `--tick` locally): enqueues one
+ * The planner (DESIGN.md §6), run every minute by a schedule (every `--tick` locally): enqueues one
  * close job per due (tier, windowStart, shard) and one re-close per correction mark of a closed
  * window.
  *

@@ -22,7 +22,7 @@ export function windowKindOf(window: string): WindowKind {
 /** One finalized window of one series. */
 export interface ResultRecord {
   readonly tenant: string;
-  /** 32 hex characters (DESIGN.md §3 series identity). */
+  /** 32 hex characters (DESIGN.md §3). */
   readonly seriesId: string;
   readonly metric: string;
   readonly unit: string;

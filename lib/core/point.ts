@@ -168,7 +168,7 @@ export interface NormalizeOptions {
   readonly nowMs: number;
   /** Points older than `nowMs − correctionHorizonMs` are rejected. */
   readonly correctionHorizonMs: number;
-  /** Points later than `nowMs + maxFutureMs` are rejected (DESIGN.md: 15 minutes). */
+  /** Points later than `nowMs + maxFutureMs` are rejected (DESIGN.md §3: 15 minutes). */
   readonly maxFutureMs: number;
   readonly maxAttributes: number;
   readonly maxKeyLength: number;

@@ -1,5 +1,5 @@
 /**
- * Command-line options of the local stack (`npm start -- …`): configuration per DESIGN.md §4 from
+ * Command-line options of the local stack (`npm start -- …`): configuration per DESIGN.md §10 from
  * `--config FILE` and flags (flags win), validated once with the same schema as the CDK app.
  */
 import { readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ export const LOCAL_USAGE = `usage: npm start -- [options]
   --port N           HTTP port (default 4318, the OTLP/HTTP port)
   --host ADDR        bind address (default 127.0.0.1)
   --data-dir DIR     keep dynalite's data on disk in DIR (default: in memory)
-  --config FILE      JSON configuration (DESIGN.md §4); flags below override it
+  --config FILE      JSON configuration (DESIGN.md §10); flags below override it
   --tiers LIST       e.g. 1m,1h,1d
   --lateness DUR     allowed lateness, e.g. 30s
   --horizon DUR      correction horizon, e.g. 24h

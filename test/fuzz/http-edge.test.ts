@@ -1,7 +1,7 @@
 /**
  * Fuzz tests at the HTTP edge, over real HTTP on loopback against the local stack (auth off; see
  * http-edge-auth.test.ts for keys): random and mutated bodies, lying and duplicated headers, garbage
- * query strings, paths and methods. For every request (DESIGN.md §5, "Errors at the edge"):
+ * query strings, paths and methods. For every request (DESIGN.md §11):
  * - the status is one of the documented ones, never 500 (plus what Node's parser answers before our
  *   code runs: 431 for a header section over 16 KiB, 417 for an odd `Expect`), and the bridge's last
  *   resort (`windrow local: request failed`) never runs;

@@ -13,7 +13,7 @@ import { type LocalStack, RESULTS_TABLE, STATE_TABLE } from '#local/stack.js';
 import { FIXTURE_NOW_MS, fixture } from '../support/ingest-fakes.js';
 import { scanAll, snapshot } from '../support/local-store.js';
 
-/** DESIGN.md §5: every status the edge may answer with (the brief's list; never 500). */
+/** DESIGN.md §11: every status the edge may answer with (the brief's list; never 500). */
 export const DOCUMENTED_STATUSES: readonly number[] = [200, 400, 401, 403, 404, 405, 413, 415, 503];
 
 /** Node's default `maxHeaderSize`: a larger header section is refused by the parser with 431. */

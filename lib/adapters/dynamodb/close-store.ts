@@ -1,5 +1,5 @@
 /**
- * The window-state table as the closing side's `CloseStore` port (DESIGN.md §3): partial reads and
+ * The window-state table as the closing side's `CloseStore` port (DESIGN.md §4, §6): partial reads and
  * deletes, closed states (`closed-states.ts`), checkpoints (`checkpoints.ts`) and correction marks,
  * on the same table and with the same retry budget as ingest's `DynamoWindowStore`.
  */

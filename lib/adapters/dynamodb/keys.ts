@@ -1,5 +1,5 @@
 /**
- * Keys of the window-state table (DESIGN.md §3), built and parsed in one place.
+ * Keys of the window-state table (DESIGN.md §4), built and parsed in one place.
  *
  * | item            | PK                                  | SK                         |
  * |-----------------|-------------------------------------|----------------------------|
@@ -135,8 +135,8 @@ export function partialKey(
 }
 
 /**
- * `C#<tier>#<windowStart>#<shard>` / `<chunk>`: DESIGN.md §3's first spelling, kept for its PK; the
- * closed-state items themselves use {@link closedStateChunkKey} (`<version>#<chunk>` SKs).
+ * `C#<tier>#<windowStart>#<shard>` / `<chunk>`: kept for its PK (a first spelling, with the chunk as
+ * SK); the closed-state items themselves (DESIGN.md §4) use {@link closedStateChunkKey} (`<version>#<chunk>` SKs).
  */
 export function closedStateKey(tier: number, windowStartMs: number, shard: number, chunk: number): TableKey {
   return {

@@ -9,8 +9,8 @@
  * `pack` is the group of a tier or sliding window's pack (its close job's shard, 4 digits) or, for a
  * session window, the series id (32 hex digits).
  *
- * This departs from DESIGN.md §3 (`PK = <tenant>#<window kind/tier>#<metric>`,
- * `SK = <windowStart>#<chunk>`) in three ways:
+ * Why these keys (DESIGN.md §4), rather than the first design's `PK = <tenant>#<window kind/tier>#<metric>`,
+ * `SK = <windowStart>#<chunk>`:
  * - The PK carries the full window *name* (`1m`, `5m/1m`, `session:5m`), not only its kind: two
  *   sliding windows with the same slide, or two session gaps, must not share a partition.
  * - The SK has a group between windowStart and chunk. The results of one metric in one window are

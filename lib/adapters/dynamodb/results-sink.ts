@@ -2,7 +2,7 @@
  * The DynamoDB results table as a `ResultSink` (the local default, and the deploy option without
  * Timestream). Read back by `DynamoResultsReader` (`results-reader.ts`).
  *
- * Layout (a deviation from DESIGN.md §3, explained in `results-keys.ts`):
+ * Layout (DESIGN.md §4; why these keys: `results-keys.ts`):
  *
  * | attribute | value |
  * |-----------|-------|
@@ -72,7 +72,7 @@ export const RESULT_ATTR = {
 } as const;
 
 export const DEFAULT_RESULT_RETENTION_MS = 7 * 86_400_000;
-/** DESIGN.md §3: chunks ≤ ~350 KB, well inside DynamoDB's 400 KB item with a 2 KB key. */
+/** DESIGN.md §4: chunks ≤ ~350 KB, well inside DynamoDB's 400 KB item with a 2 KB key. */
 export const DEFAULT_RESULT_CHUNK_BYTES = 350_000;
 /** The largest chunk that still fits an item with the longest PK and the other attributes. */
 export const MAX_RESULT_CHUNK_BYTES = MAX_ITEM_BYTES - 4096;

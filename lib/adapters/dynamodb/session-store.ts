@@ -1,5 +1,5 @@
 /**
- * Session state in the window-state table (DESIGN.md §3; the design is described in
+ * Session state in the window-state table (DESIGN.md §4, §6; the design is described in
  * lib/core/close/sessions.ts):
  *
  * | item            | PK                          | SK                                      | attributes            |

@@ -36,7 +36,7 @@ export interface TableDefinition {
 }
 
 /**
- * Window state (DESIGN.md §3): partials, closed states, series catalog, checkpoints, correction
+ * Window state (DESIGN.md §4): partials, closed states, series catalog, checkpoints, correction
  * marks, open sessions — all in one table, told apart by key prefix (see `keys.ts`).
  */
 export const windowStateTable: TableDefinition = {
@@ -48,8 +48,7 @@ export const windowStateTable: TableDefinition = {
 
 /**
  * Results of the DynamoDB sink: `PK = <tenant>#<window>#<metric>`, `SK = <windowStart>#<pack>#<chunk>`
- * (pack: the close job's shard, or a session's series id; see `results-keys.ts` for why this departs
- * from DESIGN.md §3),
+ * (pack: the close job's shard, or a session's series id; DESIGN.md §4, and `results-keys.ts` for why),
  * items `{data: B, version: N, chunks: N, ttl: N}` (see `results-sink.ts`).
  */
 export const resultsTable: TableDefinition = {

@@ -3,7 +3,7 @@
  * error to a response. No AWS, no logger: the outcome says what happened, and the Lambda shell
  * (functions/ingest) logs it and emits the metrics.
  *
- * Which errors are whose (DESIGN.md §5): a body that cannot be decoded is the sender's (400, with the
+ * Which errors are whose (DESIGN.md §11): a body that cannot be decoded is the sender's (400, with the
  * decoder's message); a store that stays throttled is transient (503 + Retry-After); anything else
  * is a bug of ours (500 with a generic message naming the request id: the error goes to the log only).
  */

@@ -1,5 +1,5 @@
 /**
- * Ingest responses (DESIGN.md §5): OTLP/HTTP answers in the request's encoding, `/v1/points` in plain
+ * Ingest responses (DESIGN.md §11): OTLP/HTTP answers in the request's encoding, `/v1/points` in plain
  * JSON. Success is 200, with the rejected points reported rather than failing the request.
  *
  * | format | 200 | error |

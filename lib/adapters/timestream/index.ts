@@ -1,4 +1,4 @@
-/** Timestream for LiveAnalytics result sink (DESIGN.md §3 "Result sinks"). */
+/** Timestream for LiveAnalytics result sink (DESIGN.md §4). */
 export {
   DEFAULT_DIMENSION_POLICY,
   type DimensionPolicy,

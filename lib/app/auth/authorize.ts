@@ -1,5 +1,5 @@
 /**
- * The authorizer's decision (DESIGN.md §5: 401/403 for auth): a request without a Bearer key is
+ * The authorizer's decision (DESIGN.md §11: 401/403 for auth): a request without a Bearer key is
  * unauthenticated (401), one whose key is unknown or revoked is forbidden (403), otherwise it acts
  * for the key's tenant. Decisions are cached briefly per key hash, so a busy exporter costs one read
  * a minute, and a revocation takes effect within that minute (plus API Gateway's own cache TTL).

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/query` parameters, validated before anything reaches a store (DESIGN.md §3 "Query").
+ * `GET /v1/query` parameters, validated before anything reaches a store (DESIGN.md §9).
  * Every refusal names the parameter; values are bounded so a reader never sees unchecked text.
  */
 import type { WindrowConfig } from '../../core/config/config.js';

@@ -1,5 +1,5 @@
 /**
- * The query use case (DESIGN.md §3 "Query"): read one metric's results over a time range from the
+ * The query use case (DESIGN.md §9): read one metric's results over a time range from the
  * sink's store, filter by point and resource attributes, pick the tier (or tiers) for `tier=auto`,
  * and shape the answer per series with points sorted by start.
  */

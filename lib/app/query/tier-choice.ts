@@ -1,5 +1,5 @@
 /**
- * `tier=auto` (DESIGN.md §3 "Query"): the coarsest tier that still gives about 100 or more points
+ * `tier=auto` (DESIGN.md §9): the coarsest tier that still gives about 100 or more points
  * over the range; where that tier's windows are not closed yet, the next finer tier fills in, and so
  * on down to the first tier.
  */

@@ -11,8 +11,8 @@ export const CLOSED_STATE_CODEC_VERSION = 1;
 
 /**
  * One series in a window's closed state: its merged state when it had data in the window, and for
- * cumulative series the baseline to carry into the next window (DESIGN.md §3: "cumulative sums use
- * the previous window's closed state as the baseline"). A quiet cumulative series has only a carry.
+ * cumulative series the baseline to carry into the next window (DESIGN.md §3: cumulative
+ * sums use the previous window's closed state as the baseline). A quiet cumulative series has only a carry.
  */
 export interface ClosedEntry {
   readonly tenant: string;

@@ -11,7 +11,7 @@ export interface MergedSeries {
 }
 
 /**
- * Merges the states of a window's partials per series (DESIGN.md §3, closing): the first state seen
+ * Merges the states of a window's partials per series (DESIGN.md §6, step 2): the first state seen
  * for a series is kept (decoded states are owned by the merger) and the others are merged into it in
  * place. Merge is associative and commutative, so the order partials arrive in does not matter.
  *

@@ -8,7 +8,7 @@ import { StateCodecError } from '../errors.js';
 import type { MergedSeries } from './merge.js';
 
 /**
- * Session windows `{match, gap}` (DESIGN.md §3): a session of a series is a run of activity with no
+ * Session windows `{match, gap}` (DESIGN.md §6): a session of a series is a run of activity with no
  * silence longer than `gap`, emitted as `[firstEvent, lastEvent + gap)` (the usual session-window
  * bounds, as in Flink and Beam). Sessions are built from first-tier windows (panes): `gap` ≥ the
  * pane size means no gap fits inside a pane, so a pane's first and last event times are enough, and

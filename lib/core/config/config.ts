@@ -3,7 +3,7 @@ import { formatDuration, parseDuration } from '../window/duration.js';
 import { parseTiers, type Tier } from '../window/tiers.js';
 
 /**
- * The one configuration schema (DESIGN.md §4), shared by the local runner (`--config`, flags) and the
+ * The one configuration schema (DESIGN.md §10), shared by the local runner (`--config`, flags) and the
  * CDK app (cdk.json context). Validated once at start; unknown keys are errors, to catch typos.
  */
 export interface WindrowConfig {

@@ -4,7 +4,7 @@
  * integers as strings or numbers, enums as numbers (names accepted too), AnyValue bytes as base64.
  * Unknown fields are ignored, as the spec requires; exemplars are ignored entirely (trace ids in hex).
  *
- * Error policy (DESIGN.md §5: a point refused is counted in the partial success, a body that cannot be
+ * Error policy (DESIGN.md §11: a point refused is counted in the partial success, a body that cannot be
  * understood is a 400):
  * - Unparseable JSON, or a wrong JSON type at or above the data-point level (request, resourceMetrics,
  *   resource and its attributes, scopeMetrics, scope, metric, its data object and `dataPoints`) →

@@ -58,7 +58,7 @@ function writePack(encoded: Uint8Array, sections: readonly Section[]): Uint8Arra
  * number of tenant sections, then per tenant its name, its entry count and its entries (the 16-byte
  * series id and the tagged state). Entries are written in (tenant, seriesId) order, so the same
  * states always give the same bytes — a retried request rewrites its partial byte for byte
- * (DESIGN.md §3: a retry never counts twice). A request has one tenant, so its partials carry the
+ * (DESIGN.md §7: a retry never counts twice). A request has one tenant, so its partials carry the
  * name once; a closed child window's partial has a section per tenant.
  */
 export function packStates(entries: Iterable<PackedEntry>): Uint8Array {

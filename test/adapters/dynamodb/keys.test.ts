@@ -22,7 +22,7 @@ const shard = fc.integer({ min: 0, max: 9999 });
 const tier = fc.integer({ min: 0, max: 999 });
 
 describe('Module: keys', () => {
-  it('builds every key of DESIGN.md §3 with fixed widths', () => {
+  it('builds every key of DESIGN.md §4 with fixed widths', () => {
     expect(partialKey(0, 1_700_000_040_000, 3, 'ab12', 0)).toEqual({
       pk: 'P#0#1700000040000#0003',
       sk: 'ab12#0000',
