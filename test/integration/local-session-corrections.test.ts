@@ -7,7 +7,7 @@
  * emitted once its gap has passed. The clock runs ahead of real time on demand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESULT_ATTR } from '#adapters/dynamodb/results-sink.js';
+import { RESULT_ATTR } from '#adapters/dynamodb/results-keys.js';
 import type { ResultRecord } from '#app/results.js';
 import { parseConfig } from '#core/config/config.js';
 import { type LocalStack, RESULTS_TABLE, startLocalStack } from '#local/stack.js';

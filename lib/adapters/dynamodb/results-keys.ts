@@ -34,6 +34,12 @@ import { StoreRequestError } from '../../app/errors.js';
 import { utf8Length } from './item-size.js';
 import { CHUNK_DIGITS, isValidTenant, WINDOW_START_DIGITS } from './keys.js';
 
+/** Attributes of a results item besides `ATTR` (`PK`, `SK`, `data`, `ttl`). */
+export const RESULT_ATTR = {
+  version: 'version',
+  chunks: 'chunks',
+} as const;
+
 export const GROUP_DIGITS = 4;
 export const MAX_GROUP = 10 ** GROUP_DIGITS - 1;
 export const MAX_RESULT_CHUNK = 10 ** CHUNK_DIGITS - 1;

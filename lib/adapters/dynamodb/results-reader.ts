@@ -21,8 +21,7 @@ import { type ResultQuery, type ResultReader, type ResultRecord, windowKindOf } 
 import { StateCodecError } from '../../core/errors.js';
 import type { AttributeValue as PointAttributeValue } from '../../core/point.js';
 import { decodeResultPack, joinChunks, type PackedResult } from './results-codec.js';
-import { parseResultSk, resultPk, resultSkRange } from './results-keys.js';
-import { RESULT_ATTR } from './results-sink.js';
+import { parseResultSk, RESULT_ATTR, resultPk, resultSkRange } from './results-keys.js';
 import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';
 

@@ -58,18 +58,13 @@ import {
   isValidResultGroup,
   isValidResultWindowStart,
   MAX_RESULT_CHUNK,
+  RESULT_ATTR,
   resultKeyProblem,
   resultSk,
 } from './results-keys.js';
 import { supersedeResults } from './results-supersede.js';
 import { forEachBounded, type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';
-
-/** Attributes of a results item besides `ATTR` (`PK`, `SK`, `data`, `ttl`). */
-export const RESULT_ATTR = {
-  version: 'version',
-  chunks: 'chunks',
-} as const;
 
 export const DEFAULT_RESULT_RETENTION_MS = 7 * 86_400_000;
 /** DESIGN.md §4: chunks ≤ ~350 KB, well inside DynamoDB's 400 KB item with a 2 KB key. */

@@ -12,12 +12,12 @@ import { isConditionalCheckFailed } from './partition-query.js';
 import {
   isValidResultWindowStart,
   MAX_RESULT_CHUNK,
+  RESULT_ATTR,
   resultKeyProblem,
   resultPk,
   resultSk,
   seriesPackId,
 } from './results-keys.js';
-import { RESULT_ATTR } from './results-sink.js';
 import { forEachBounded, type RetryOptions, withRetry } from './retry.js';
 import { ATTR } from './table.js';
 
