@@ -1,15 +1,13 @@
 /** The authorizer Lambda: API keys looked up by hash in the window-state table (built at cold start). */
-
-import { DynamoApiKeyStore } from '../../lib/adapters/dynamodb/api-keys.js';
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
-import { createAuthorizer } from '../../lib/app/auth/authorize.js';
-import { systemClock } from '../../lib/app/ports.js';
-import { requireEnv } from '../shared/environment.js';
-import { createAuthorizerHandler } from './create-handler.js';
+import { composeAuthorizer, readAuthorizerEnvironment } from '../../lib/compose/authorizer/compose.js';
+import { createAuthorizerHandler } from '../../lib/compose/authorizer/create-handler.js';
+import { LAMBDA_SDK_MAX_ATTEMPTS } from '../../lib/compose/environment.js';
 
-const store = new DynamoApiKeyStore({
-  client: createDynamoClient({ maxAttempts: 2 }),
-  tableName: requireEnv(process.env, 'WINDROW_STATE_TABLE'),
+const environment = readAuthorizerEnvironment(process.env);
+
+export const handler = createAuthorizerHandler({
+  authorizer: composeAuthorizer(environment, {
+    dynamo: createDynamoClient({ maxAttempts: LAMBDA_SDK_MAX_ATTEMPTS }),
+  }),
 });
-
-export const handler = createAuthorizerHandler({ authorizer: createAuthorizer(store, systemClock) });

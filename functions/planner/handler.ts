@@ -4,35 +4,16 @@
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
-import { DynamoCloseStore } from '../../lib/adapters/dynamodb/close-store.js';
-import { DynamoDeploymentStateStore } from '../../lib/adapters/dynamodb/deployment-state-store.js';
 import { SqsCloseQueue } from '../../lib/adapters/sqs/close-queue.js';
-import { DeploymentState } from '../../lib/app/deployment-state.js';
-import { planCloses } from '../../lib/app/plan-closes.js';
-import { systemClock } from '../../lib/app/ports.js';
-import { configFromEnv, requireEnv } from '../shared/environment.js';
-import { createPlannerHandler } from './create-handler.js';
+import { LAMBDA_SDK_MAX_ATTEMPTS } from '../../lib/compose/environment.js';
+import { composePlanner, readPlannerEnvironment } from '../../lib/compose/planner/compose.js';
+import { createPlannerHandler } from '../../lib/compose/planner/create-handler.js';
 
-const config = configFromEnv(process.env);
-const dynamo = createDynamoClient({ maxAttempts: 2 });
-const store = new DynamoCloseStore({
-  client: dynamo,
-  tableName: requireEnv(process.env, 'WINDROW_STATE_TABLE'),
-});
-const queue = new SqsCloseQueue({
-  client: new SQSClient({}),
-  queueUrl: requireEnv(process.env, 'WINDROW_CLOSE_QUEUE_URL'),
-});
-
-const deployment = new DeploymentState(
-  config,
-  systemClock,
-  new DynamoDeploymentStateStore({
-    client: dynamo,
-    tableName: requireEnv(process.env, 'WINDROW_STATE_TABLE'),
-  }),
-);
+const environment = readPlannerEnvironment(process.env);
 
 export const handler = createPlannerHandler({
-  plan: () => planCloses({ store, queue, clock: systemClock, config, deployment }),
+  plan: composePlanner(environment, {
+    dynamo: createDynamoClient({ maxAttempts: LAMBDA_SDK_MAX_ATTEMPTS }),
+    queue: new SqsCloseQueue({ client: new SQSClient({}), queueUrl: environment.queueUrl }),
+  }),
 });

@@ -1,26 +1,18 @@
 /**
  * The scheduled side of the local stack: a timer plays EventBridge (the planner handler every
  * `--tick`), an in-process queue plays SQS (the close worker's handler, partial batch failures,
- * retries, dead letters), and a one-line status per tick says what happened.
+ * retries, dead letters), and a one-line status per tick says what happened. The planner and the
+ * close worker are composed as in AWS (lib/compose), each with its own view of the deployment.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { composeClose } from '../../functions/close-worker/compose.js';
-import {
-  type CloseWorkerHandler,
-  createCloseWorkerHandler,
-} from '../../functions/close-worker/create-handler.js';
-import { createPlannerHandler, type PlannerHandler } from '../../functions/planner/create-handler.js';
-import { DynamoCloseStore } from '../adapters/dynamodb/close-store.js';
-import { DynamoDeploymentStateStore } from '../adapters/dynamodb/deployment-state-store.js';
-import { DynamoResultsSink, groupByLayout } from '../adapters/dynamodb/results-sink.js';
-import { DynamoSeriesLookup } from '../adapters/dynamodb/series-lookup.js';
-import { DynamoSessionStore } from '../adapters/dynamodb/session-store.js';
 import type { CloseOutcome } from '../app/close-window.js';
-import { DeploymentState } from '../app/deployment-state.js';
-import { planCloses } from '../app/plan-closes.js';
 import type { Clock } from '../app/ports.js';
+import { composeClose } from '../compose/close-worker/compose.js';
+import { type CloseWorkerHandler, createCloseWorkerHandler } from '../compose/close-worker/create-handler.js';
+import { composePlanner } from '../compose/planner/compose.js';
+import { createPlannerHandler, type PlannerHandler } from '../compose/planner/create-handler.js';
 import type { WindrowConfig } from '../core/config/config.js';
 import { lambdaContext } from './apigw-bridge.js';
 import { type DeadLetter, LocalCloseQueue } from './close-queue.js';
@@ -71,28 +63,14 @@ export class LocalCloser {
       onDeadLetter: (letter: DeadLetter) =>
         this.log(`dead letter after ${letter.receiveCount} deliveries: close job ${letter.body}`),
     });
-    const store = new DynamoCloseStore({ client, tableName: stateTable, clock });
-    const deployment = new DeploymentState(
-      config,
-      clock,
-      new DynamoDeploymentStateStore({ client, tableName: stateTable }),
-    );
+    // Composed as the Lambdas compose them (lib/compose), on dynalite's client and this queue.
+    const state = { tableName: stateTable, config };
     const close = composeClose(
-      config,
-      {
-        store,
-        sessions: new DynamoSessionStore({ client, tableName: stateTable }),
-        lookup: new DynamoSeriesLookup({ client, tableName: stateTable }),
-        sink: new DynamoResultsSink({
-          client,
-          tableName: options.resultsTable,
-          groupOf: groupByLayout(() => deployment.latest()),
-          retentionMs: config.retentionMs,
-        }),
-        deployment,
-      },
+      { ...state, sink: { kind: 'dynamodb', resultsTable: options.resultsTable } },
+      { dynamo: client },
       clock,
     );
+    const plan = composePlanner(state, { dynamo: client, queue: this.queue }, clock);
     // Metrics' own warnings (nothing to publish while EMF is off locally) stay out of the terminal.
     const quietLogger = new Logger({ serviceName: 'windrow-metrics', logLevel: 'ERROR' });
     const workerLogger = logger('windrow-close-worker');
@@ -112,7 +90,7 @@ export class LocalCloser {
     });
     const plannerLogger = logger('windrow-planner');
     this.planner = createPlannerHandler({
-      plan: () => planCloses({ store, queue: this.queue, clock, config, deployment }),
+      plan,
       logger: plannerLogger,
       metrics: new Metrics({ namespace: 'windrow', serviceName: 'windrow-planner', logger: quietLogger }),
     });

@@ -1,30 +1,27 @@
 /**
- * The local stack: the same handlers AWS runs, in one Node process. dynalite serves the DynamoDB API
- * on loopback (in memory, or on disk with a data directory); a node:http server turns each request
- * into an API Gateway v2 event for the handler (DESIGN.md §1).
+ * The local stack: the same handlers AWS runs, in one Node process, composed as the Lambdas compose
+ * them (lib/compose) with dynalite's client. dynalite serves the DynamoDB API on loopback (in memory,
+ * or on disk with a data directory); a node:http server turns each request into an API Gateway v2
+ * event for the function that owns its route (DESIGN.md §1).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { composeIngest } from '../../functions/ingest/compose.js';
-import { createIngestHandler } from '../../functions/ingest/create-handler.js';
-import { createQueryHandler, type DashboardAssets } from '../../functions/query/create-handler.js';
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-keys.js';
-import { DynamoCloseStore } from '../adapters/dynamodb/close-store.js';
-import { DynamoDeploymentStateStore } from '../adapters/dynamodb/deployment-state-store.js';
-import { DynamoMetricCatalog } from '../adapters/dynamodb/metric-index.js';
-import { DynamoResultsReader } from '../adapters/dynamodb/results-reader.js';
-import { DynamoSeriesBudget } from '../adapters/dynamodb/series-budget.js';
-import { DynamoSeriesCatalog } from '../adapters/dynamodb/series-catalog.js';
 import { createResultsTable, createWindowStateTable } from '../adapters/dynamodb/table.js';
-import { DynamoWindowStore } from '../adapters/dynamodb/window-store.js';
 import { apiFor, isPublicPath } from '../adapters/http/routes.js';
-import { createAuthorizer } from '../app/auth/authorize.js';
-import { DeploymentState, IncompatibleConfigError } from '../app/deployment-state.js';
+import { IncompatibleConfigError } from '../app/deployment-state.js';
 import type { Clock } from '../app/ports.js';
 import { systemClock } from '../app/ports.js';
+import type { ResultReader } from '../app/results.js';
+import { composeAuthorizer } from '../compose/authorizer/compose.js';
+import { composeIngest } from '../compose/ingest/compose.js';
+import { createIngestHandler } from '../compose/ingest/create-handler.js';
+import { reconcileDeployment } from '../compose/planner/compose.js';
+import { composeQuery } from '../compose/query/compose.js';
+import { createQueryHandler } from '../compose/query/create-handler.js';
 import type { WindrowConfig } from '../core/config/config.js';
 import { ConfigError, WindrowError } from '../core/errors.js';
-import { configureDashboard } from '../dashboard/assets.js';
+import type { DashboardAssets } from '../dashboard/assets.js';
 import { buildDashboard } from '../dashboard/build.js';
 import { lambdaContext, readBody, requestUrl, toApiGatewayEvent, writeResult } from './apigw-bridge.js';
 import { LocalCloser } from './closer.js';
@@ -86,11 +83,10 @@ export interface LocalStack {
   /** `http://host:port` */
   readonly url: string;
   readonly db: Dynalite;
-  readonly store: DynamoWindowStore;
   /** The scheduled side: `closer.tick()` runs the planner and drains the close queue once. */
   readonly closer: LocalCloser;
   /** Reads what the close worker wrote to the results table. */
-  readonly results: DynamoResultsReader;
+  readonly results: ResultReader;
   /** API keys (in the state table), for `npm run keys` and tests. */
   readonly keys: DynamoApiKeyStore;
   stop(): Promise<void>;
@@ -117,13 +113,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw error;
   }
   const clock = options.clock ?? systemClock;
+  const state = { tableName: STATE_TABLE, config: options.config };
+  const clients = { dynamo: db.client };
   // A configuration the data directory's stored state cannot follow is refused before serving.
   try {
-    await new DeploymentState(
-      options.config,
-      clock,
-      new DynamoDeploymentStateStore({ client: db.client, tableName: STATE_TABLE }),
-    ).reconcile();
+    await reconcileDeployment(state, clients, clock);
   } catch (error) {
     await db.stop();
     if (error instanceof IncompatibleConfigError) {
@@ -131,8 +125,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     throw error;
   }
-  const store = new DynamoWindowStore({ client: db.client, tableName: STATE_TABLE, clock });
-  const catalog = new DynamoSeriesCatalog({ client: db.client, tableName: STATE_TABLE, clock });
   const closer = new LocalCloser({
     config: options.config,
     clock,
@@ -142,16 +134,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     log: options.log,
     logLevel: options.quiet ? 'SILENT' : 'WARN',
   });
-  const ingest = composeIngest(
-    { tableName: STATE_TABLE, config: options.config },
-    {
-      store,
-      catalog,
-      budget: new DynamoSeriesBudget({ client: db.client, tableName: STATE_TABLE }),
-      deploymentStore: new DynamoDeploymentStateStore({ client: db.client, tableName: STATE_TABLE }),
-    },
-    clock,
-  );
+  const ingest = composeIngest(state, clients, clock);
   const ingestHandler = createIngestHandler({
     config: options.config,
     ingest: async (request) => {
@@ -161,21 +144,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
   });
   if (options.tickMs !== undefined && options.tickMs > 0) closer.start(options.tickMs);
-  const results = new DynamoResultsReader({ client: db.client, tableName: RESULTS_TABLE, clock });
-  const queryHandler = createQueryHandler({
-    config: options.config,
-    deps: {
-      reader: results,
-      checkpoints: new DynamoCloseStore({ client: db.client, tableName: STATE_TABLE, clock }),
-    },
-    metrics: new DynamoMetricCatalog({ client: db.client, tableName: STATE_TABLE }),
-    dashboard: configureDashboard(options.dashboard ?? buildDashboard, options.config),
+  const query = composeQuery({ ...state, sink: { kind: 'dynamodb', resultsTable: RESULTS_TABLE } }, clients, {
     clock,
+    dashboard: options.dashboard ?? buildDashboard,
   });
+  const queryHandler = createQueryHandler(query);
 
+  // API keys, for `npm run keys` and tests.
   const keys = new DynamoApiKeyStore({ client: db.client, tableName: STATE_TABLE });
   // Locally a revocation takes effect at once (no decision cache).
-  const authorizer = options.auth ? createAuthorizer(keys, clock, 0) : undefined;
+  const authorizer = options.auth ? composeAuthorizer(state, clients, { clock, cacheMs: 0 }) : undefined;
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -265,9 +243,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     url: `http://${host}:${address.port}`,
     db,
-    store,
     closer,
-    results,
+    results: query.deps.reader,
     keys,
     stop() {
       stopped ??= (async () => {

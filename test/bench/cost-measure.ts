@@ -44,17 +44,17 @@ import type { CloseJob } from '#app/close-ports.js';
 import type { CloseOutcome } from '#app/close-window.js';
 import { planCloses } from '#app/plan-closes.js';
 import type { ResultRecord, ResultSink, SinkReport, SupersededResult } from '#app/results.js';
+import { createAuthorizerHandler } from '#compose/authorizer/create-handler.js';
+import { bindClose } from '#compose/close-worker/compose.js';
+import { createCloseWorkerHandler } from '#compose/close-worker/create-handler.js';
+import { bindIngest } from '#compose/ingest/compose.js';
+import { createIngestHandler } from '#compose/ingest/create-handler.js';
+import { createPlannerHandler } from '#compose/planner/create-handler.js';
 import type { WindrowConfig } from '#core/config/config.js';
 import { lambdaContext } from '#local/apigw-bridge.js';
 import { LocalCloseQueue } from '#local/close-queue.js';
 import { startDynalite } from '#local/dynalite.js';
 import { seededRandom } from '#local/random.js';
-import { createAuthorizerHandler } from '../../functions/authorizer/create-handler.js';
-import { composeClose } from '../../functions/close-worker/compose.js';
-import { createCloseWorkerHandler } from '../../functions/close-worker/create-handler.js';
-import { composeIngest } from '../../functions/ingest/compose.js';
-import { createIngestHandler } from '../../functions/ingest/create-handler.js';
-import { createPlannerHandler } from '../../functions/planner/create-handler.js';
 import { FakeTimestream } from '../support/fake-timestream.js';
 import {
   DYNAMO_ITEM_STORAGE_OVERHEAD_BYTES,
@@ -493,13 +493,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun
     });
     meterTimestream(tsClient, meter, options.timestream);
 
-    // The authorizer, as functions/authorizer/handler.ts builds it, and one API key.
+    // The authorizer, as lib/compose/authorizer builds it, and one API key.
     const keys = new DynamoApiKeyStore({ client: db.client, tableName: STATE });
     const { key } = await createApiKey(keys, 'default', 'npm run cost', nowMs);
     const authorizer = createAuthorizerHandler({ authorizer: createAuthorizer(keys, clock) });
-    // Ingest, as functions/ingest/handler.ts builds it (functions/ingest/aws-ports.ts, on dynalite).
-    const ingestFn = composeIngest(
-      { tableName: STATE, config },
+    // Ingest, as lib/compose/ingest builds it (on dynalite), without the deployment record.
+    const ingestFn = bindIngest(
+      config,
       {
         store: new DynamoWindowStore({ client: db.client, tableName: STATE, clock }),
         catalog: new DynamoSeriesCatalog({ client: db.client, tableName: STATE, clock }),
@@ -509,7 +509,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun
     );
     const ingestHandler = createIngestHandler({ config, ingest: ingestFn });
 
-    // Close worker, as functions/close-worker/aws-ports.ts builds it, with both sinks in turn.
+    // Close worker, as lib/compose/close-worker builds it, with both sinks in turn.
     const store = new DynamoCloseStore({ client: db.client, tableName: STATE, clock });
     const sinks: Record<Service, ResultSink> = {
       timestream: new TimestreamSink({ client: tsClient, databaseName: DATABASE }),
@@ -536,7 +536,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun
         return ts;
       },
     };
-    const close = composeClose(
+    const close = bindClose(
       config,
       {
         store,

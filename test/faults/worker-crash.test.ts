@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloseStore } from '#app/close-ports.js';
 import type { ResultRecord } from '#app/results.js';
+import { bindClose, type ClosePorts } from '#compose/close-worker/compose.js';
 import { parseConfig } from '#core/config/config.js';
-import { type ClosePorts, composeClose } from '../../functions/close-worker/compose.js';
 import { type Dynalite, startDynalite } from '../support/dynalite.js';
 import { expectOracle, FaultWorld, type RawPoint, runLive, workload } from '../support/fault-world.js';
 
@@ -128,7 +128,7 @@ describe('A close worker crashing mid-close', () => {
   it('gives the results of a clean run wherever it crashes (fast-check)', async () => {
     const clean = await FaultWorld.create({ db, config, t0: T0 });
     const counted = crashingPorts(clean.ports, new Set(), false);
-    await run(clean, composeClose(config, counted.ports, clean.clock));
+    await run(clean, bindClose(config, counted.ports, clean.clock));
     expect(clean.failures).toEqual([]);
     const expected = await snapshot(clean);
     await expectOracle(clean, [...points, ...late]);
@@ -144,7 +144,7 @@ describe('A close worker crashing mid-close', () => {
           const world = await FaultWorld.create({ db, config, t0: T0 });
           try {
             const crashing = crashingPorts(world.ports, new Set(at), after);
-            await run(world, composeClose(config, crashing.ports, world.clock));
+            await run(world, bindClose(config, crashing.ports, world.clock));
             // Every crash point was reached (the retries add calls, so none is skipped).
             expect(crashing.state.crashes).toBe(at.length);
             expect(world.failures.every((f) => f.error instanceof Crash)).toBe(true);

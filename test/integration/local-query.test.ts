@@ -4,14 +4,14 @@
  * every bad parameter answered 400 with its name — after points went in over HTTP and closed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoCloseStore } from '#adapters/dynamodb/close-store.js';
-import { DynamoMetricCatalog } from '#adapters/dynamodb/metric-index.js';
 import { DynamoSeriesCatalog } from '#adapters/dynamodb/series-catalog.js';
+import { DynamoWindowStore } from '#adapters/dynamodb/window-store.js';
 import { ingest } from '#app/ingest.js';
+import { composeQuery } from '#compose/query/compose.js';
+import { createQueryHandler } from '#compose/query/create-handler.js';
 import { parseConfig } from '#core/config/config.js';
 import { SeriesIdCache } from '#core/series/id.js';
-import { type LocalStack, STATE_TABLE, startLocalStack } from '#local/stack.js';
-import { createQueryHandler } from '../../functions/query/create-handler.js';
+import { type LocalStack, RESULTS_TABLE, STATE_TABLE, startLocalStack } from '#local/stack.js';
 import { httpEvent, lambdaContext } from '../support/apigw.js';
 import { exactSum } from '../support/oracles.js';
 
@@ -250,6 +250,7 @@ describe('GET /v1/query', () => {
   it('keeps tenants apart: each sees only its own series (authorizer context)', async () => {
     const client = stack.db.client;
     const catalog = new DynamoSeriesCatalog({ client, tableName: STATE_TABLE });
+    const store = new DynamoWindowStore({ client, tableName: STATE_TABLE, clock });
     const body = new TextEncoder().encode(
       JSON.stringify({
         points: [{ metric: 'api.latency', timestamp: t0 + 500, value: 7, attributes: { host: 'acme-1' } }],
@@ -257,18 +258,16 @@ describe('GET /v1/query', () => {
     );
     await ingest(
       { tenant: 'acme', format: 'points', body },
-      { store: stack.store, catalog, clock, config, ids: new SeriesIdCache(config.shards) },
+      { store, catalog, clock, config, ids: new SeriesIdCache(config.shards) },
     );
     for (let i = 0; i < 4; i++) await stack.closer.tick(); // the late point re-closes its windows
-    const handler = createQueryHandler({
-      config,
-      deps: {
-        reader: stack.results,
-        checkpoints: new DynamoCloseStore({ client, tableName: STATE_TABLE, clock }),
-      },
-      metrics: new DynamoMetricCatalog({ client, tableName: STATE_TABLE }),
-      clock,
-    });
+    const handler = createQueryHandler(
+      composeQuery(
+        { tableName: STATE_TABLE, config, sink: { kind: 'dynamodb', resultsTable: RESULTS_TABLE } },
+        { dynamo: client },
+        { clock },
+      ),
+    );
     const ask = async (tenant: string | undefined, path: string, rawQueryString = '') => {
       const event = { ...httpEvent({ method: 'GET', path, ...(tenant ? { tenant } : {}) }), rawQueryString };
       const response = await handler(event, lambdaContext());

@@ -30,11 +30,11 @@ import type { CloseJob, CloseQueue } from '#app/close-ports.js';
 import type { CloseOutcome } from '#app/close-window.js';
 import { planCloses } from '#app/plan-closes.js';
 import type { ResultRecord } from '#app/results.js';
+import { bindClose, type CloseFn, type ClosePorts } from '#compose/close-worker/compose.js';
+import { createCloseWorkerHandler } from '#compose/close-worker/create-handler.js';
+import { bindIngest } from '#compose/ingest/compose.js';
+import { createIngestHandler, type IngestHttpHandler } from '#compose/ingest/create-handler.js';
 import type { WindrowConfig } from '#core/config/config.js';
-import { type CloseFn, type ClosePorts, composeClose } from '../../functions/close-worker/compose.js';
-import { createCloseWorkerHandler } from '../../functions/close-worker/create-handler.js';
-import { composeIngest } from '../../functions/ingest/compose.js';
-import { createIngestHandler, type IngestHttpHandler } from '../../functions/ingest/create-handler.js';
 import { httpEvent, lambdaContext } from './apigw.js';
 import type { RawPoint } from './close-harness.js';
 import type { Dynalite } from './dynalite.js';
@@ -129,7 +129,7 @@ export class FaultWorld {
       clock,
       retry,
     });
-    const ingest = composeIngest({ tableName: this.stateTable, config }, { store, catalog }, clock);
+    const ingest = bindIngest(config, { store, catalog }, clock);
     this.ingestHandler = createIngestHandler({
       ingest,
       config,
@@ -153,7 +153,7 @@ export class FaultWorld {
         retry,
       }),
     };
-    this.close = composeClose(config, this.ports, clock);
+    this.close = bindClose(config, this.ports, clock);
     this.reader = new DynamoResultsReader({
       client: db.client,
       tableName: this.resultsTable,

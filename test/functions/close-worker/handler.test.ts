@@ -1,438 +1,173 @@
 /**
- * The middy-wrapped close worker with a fake `close`: SQS batches with partial batch failures, the
- * order jobs run in, one log line per job and EMF metrics with the `tier` dimension, read back from
- * stdout/stderr as CloudWatch would see them.
+ * The close worker Lambda module (functions/close-worker/handler.ts) itself, against dynalite:
+ * partials written by ingest, a close job as an SQS event, the result read back from the results
+ * table; its cold start fails on a bad environment.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
-import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DynamoCloseStore } from '#adapters/dynamodb/close-store.js';
+import { DynamoResultsReader } from '#adapters/dynamodb/results-reader.js';
+import { DynamoSeriesCatalog } from '#adapters/dynamodb/series-catalog.js';
+import { createResultsTable, createWindowStateTable } from '#adapters/dynamodb/table.js';
+import { DynamoWindowStore } from '#adapters/dynamodb/window-store.js';
 import { encodeCloseJob } from '#adapters/sqs/close-job.js';
-import { WindowNotReadyError } from '#app/close-errors.js';
-import type { CloseJob } from '#app/close-ports.js';
-import type { CloseOutcome } from '#app/close-window.js';
-import { StoreUnavailableError } from '#app/errors.js';
-import type { CloseFn } from '../../../functions/close-worker/compose.js';
-import { createCloseWorkerHandler } from '../../../functions/close-worker/create-handler.js';
-import { CLOSE_SERVICE } from '../../../functions/close-worker/telemetry.js';
-import {
-  captureOutput,
-  dimensions,
-  emf,
-  type LogRecord,
-  lambdaContext,
-  logs,
-  metric,
-  metricNames,
-  type RecordSpec,
-  sqsEvent,
-} from '../../support/lambda-output.js';
+import { ingest } from '#app/ingest.js';
+import { parseConfig } from '#core/config/config.js';
+import { SeriesIdCache } from '#core/series/id.js';
+import { startDynalite } from '../../support/dynalite.js';
+import { captureOutput, lambdaContext, logs, sqsEvent } from '../../support/lambda-output.js';
+import { ManualClock } from '../../support/memory-ports.js';
 
-const TIERS = ['1m', '1h', '1d'];
-const T0 = Date.UTC(2026, 10, 25, 17, 0, 0);
-const MINUTE = 60_000;
-
-const job = (tier: number, windowStartMs: number, shard: number, correction = false): CloseJob => ({
-  tier,
-  windowStartMs,
-  shard,
-  correction,
-});
-
-/** A close outcome for `j` (a first close, or a re-close for a correction job). */
-function outcome(j: CloseJob, over: Partial<CloseOutcome> = {}): CloseOutcome {
-  return {
-    job: j,
-    status: j.correction ? 'reclosed' : 'closed',
-    partials: 3,
-    series: 12,
-    records: 12,
-    rejected: 0,
-    uncataloged: 0,
-    version: T0 + 5 * MINUTE,
-    closeLagMs: 4_200,
-    cascaded: 0,
-    ...over,
-  };
-}
-
-/** A fake close that records the jobs it got, in order, and answers with `answer`. */
-function recordingClose(answer: (j: CloseJob) => CloseOutcome | Promise<CloseOutcome> = (j) => outcome(j)) {
-  const calls: CloseJob[] = [];
-  const close: CloseFn = async (j) => {
-    calls.push(j);
-    return answer(j);
-  };
-  return { calls, close };
-}
-
-const rec = (messageId: string, j: CloseJob, receiveCount = 1): RecordSpec => ({
-  messageId,
-  body: encodeCloseJob(j),
-  receiveCount,
-});
-
-async function invoke(
-  close: CloseFn,
-  records: readonly RecordSpec[],
-): Promise<{ response: SQSBatchResponse; records: LogRecord[] }> {
-  const handler = createCloseWorkerHandler({ close, tierNames: TIERS });
-  let response: SQSBatchResponse = { batchItemFailures: [] };
-  const output = await captureOutput(async () => {
-    response = await handler(sqsEvent(records), lambdaContext('windrow-close-worker', 'close-req-1'));
-  });
-  return { response, records: output };
-}
-
-const failedIds = (response: SQSBatchResponse) => response.batchItemFailures.map((f) => f.itemIdentifier);
-
-beforeEach(() => {
-  vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
-});
 afterEach(() => {
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
+  vi.resetModules();
 });
 
-describe('Function: createCloseWorkerHandler — order and batch failures', () => {
-  it('closes the jobs one at a time in (tier, shard, windowStart) order, whatever the event order', async () => {
-    const jobs = [
-      job(1, T0, 0),
-      job(0, T0 + 2 * MINUTE, 1),
-      job(0, T0 + MINUTE, 0),
-      job(0, T0, 1),
-      job(2, T0 - 86_400_000, 0),
-      job(0, T0, 0),
-      job(0, T0 + MINUTE, 1),
-      job(1, T0 - 3_600_000, 0),
-    ];
-    const expected = [...jobs].sort(
-      (a, b) => a.tier - b.tier || a.shard - b.shard || a.windowStartMs - b.windowStartMs,
+const STATE = 'windrow-close-handler-state';
+const RESULTS = 'windrow-close-handler-results';
+const CONFIG = {
+  tiers: ['1s', '10s'],
+  allowedLateness: '1s',
+  correctionHorizon: '10m',
+  shards: 2,
+  sink: 'dynamodb',
+} as const;
+
+function stubAwsEnv(endpoint: string): void {
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', endpoint);
+  vi.stubEnv('AWS_REGION', 'local');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+  vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
+}
+
+describe('Module: functions/close-worker/handler', () => {
+  it('fails its cold start on a missing results table with the DynamoDB sink', async () => {
+    vi.stubEnv('WINDROW_STATE_TABLE', STATE);
+    vi.stubEnv('WINDROW_CONFIG', JSON.stringify(CONFIG));
+    vi.stubEnv('WINDROW_RESULTS_TABLE', '');
+    await expect(import('../../../functions/close-worker/handler.js')).rejects.toThrow(
+      /WINDROW_RESULTS_TABLE is not set/,
     );
-    await fc.assert(
-      fc.asyncProperty(fc.shuffledSubarray(jobs, { minLength: 1 }), async (picked) => {
-        let active = 0;
-        let maxActive = 0;
-        const { calls, close } = recordingClose(async (j) => {
-          active++;
-          maxActive = Math.max(maxActive, active);
-          await new Promise((resolve) => setImmediate(resolve));
-          active--;
-          return outcome(j);
-        });
-        const { response } = await invoke(
-          close,
-          picked.map((j, i) => rec(`m${i}`, j)),
+  });
+
+  it('closes a window from an SQS event with the real DynamoDB ports (dynalite through AWS_ENDPOINT_URL_DYNAMODB)', async () => {
+    const db = await startDynalite();
+    try {
+      await createWindowStateTable(db.client, STATE);
+      await createResultsTable(db.client, RESULTS);
+      const config = parseConfig(CONFIG);
+
+      // A 1 s window a few seconds in the past, written by the ingest use case at the time its
+      // points arrived.
+      const w = Math.floor(Date.now() / 1000) * 1000 - 5_000;
+      const store = new DynamoWindowStore({ client: db.client, tableName: STATE });
+      const catalog = new DynamoSeriesCatalog({ client: db.client, tableName: STATE });
+      const points = [
+        { metric: 'queue.depth', timestamp: w + 100, value: 3, attributes: { q: 'a' } },
+        { metric: 'queue.depth', timestamp: w + 400, value: 5, attributes: { q: 'a' } },
+        { metric: 'queue.depth', timestamp: w + 700, value: 11, attributes: { q: 'b' } },
+        { metric: 'queue.depth', timestamp: w + 1_100, value: 99, attributes: { q: 'a' } }, // next window
+      ];
+      const written = await ingest(
+        { tenant: 'acme', format: 'points', body: new TextEncoder().encode(JSON.stringify({ points })) },
+        { store, catalog, clock: new ManualClock(w + 1_200), config, ids: new SeriesIdCache(config.shards) },
+      );
+      expect(written.accepted).toBe(4);
+
+      const closeStore = new DynamoCloseStore({ client: db.client, tableName: STATE });
+      for (const shard of [0, 1])
+        await closeStore.initCheckpoint({ tier: 0, shard, closedThroughMs: w - 1_000 });
+
+      stubAwsEnv(db.endpoint);
+      vi.stubEnv('WINDROW_STATE_TABLE', STATE);
+      vi.stubEnv('WINDROW_RESULTS_TABLE', RESULTS);
+      vi.stubEnv('WINDROW_CONFIG', JSON.stringify(CONFIG));
+      const { handler } = await import('../../../functions/close-worker/handler.js');
+
+      const job = (windowStartMs: number, shard: number) =>
+        encodeCloseJob({ tier: 0, windowStartMs, shard, correction: false });
+      let response: SQSBatchResponse = { batchItemFailures: [] };
+      const output = await captureOutput(async () => {
+        response = await handler(
+          sqsEvent([
+            // Out of order on purpose: the handler closes w before w + 1 s in each shard.
+            { messageId: 'w1-s0', body: job(w + 1_000, 0) },
+            { messageId: 'w1-s1', body: job(w + 1_000, 1) },
+            { messageId: 'w0-s1', body: job(w, 1) },
+            { messageId: 'w0-s0', body: job(w, 0) },
+            // Not ready: windows w + 2 s and w + 3 s of shard 0 are not closed.
+            { messageId: 'w4-s0', body: job(w + 4_000, 0) },
+          ]),
+          lambdaContext('windrow-close-worker', 'cold-1'),
         );
-        expect(response.batchItemFailures).toEqual([]);
-        expect(calls).toEqual(expected.filter((j) => picked.includes(j)));
-        expect(maxActive).toBe(1);
-      }),
-      { numRuns: 25 },
-    );
-  });
-
-  it('reports only the records whose close threw, by messageId, and keeps closing the others', async () => {
-    const notReady = job(0, T0 + MINUTE, 0);
-    const broken = job(0, T0, 1);
-    const { calls, close } = recordingClose((j) => {
-      if (j.shard === notReady.shard && j.windowStartMs === notReady.windowStartMs) {
-        throw new WindowNotReadyError('1m window shard 0: the previous window is not closed yet');
-      }
-      if (j.shard === broken.shard && j.windowStartMs === broken.windowStartMs) {
-        throw new StoreUnavailableError('throttled', 1);
-      }
-      return outcome(j);
-    });
-    const { response } = await invoke(close, [
-      rec('ok-1', job(0, T0, 0)),
-      rec('not-ready', notReady),
-      rec('broken', broken),
-      rec('ok-2', job(0, T0 + MINUTE, 1)),
-    ]);
-    expect(failedIds(response).sort()).toEqual(['broken', 'not-ready']);
-    expect(calls).toHaveLength(4);
-  });
-
-  it('fails a record whose close throws a plain Error or a non-Error value', async () => {
-    const { close } = recordingClose((j) => {
-      if (j.shard === 1) throw new TypeError("Cannot read properties of undefined (reading 'x')");
-      if (j.shard === 2) throw 'a string';
-      return outcome(j);
-    });
-    const { response } = await invoke(close, [
-      rec('a', job(0, T0, 0)),
-      rec('b', job(0, T0, 1)),
-      rec('c', job(0, T0, 2)),
-    ]);
-    expect(failedIds(response).sort()).toEqual(['b', 'c']);
-  });
-
-  it.each([
-    ['not JSON', 'close 1m 17:00 shard 3'],
-    ['empty', ''],
-    ['JSON null', 'null'],
-    ['a JSON string', '"{\\"t\\":0}"'],
-    ['a JSON array', '[0,1795633200000,0,0]'],
-    ['no fields', '{}'],
-    ['long field names', JSON.stringify({ tier: 0, windowStartMs: T0, shard: 0, correction: false })],
-    ['a missing correction flag', JSON.stringify({ t: 0, w: T0, s: 0 })],
-    ['a boolean correction flag', JSON.stringify({ t: 0, w: T0, s: 0, c: true })],
-    ['a negative tier', JSON.stringify({ t: -1, w: T0, s: 0, c: 0 })],
-    ['a negative window start', JSON.stringify({ t: 0, w: -MINUTE, s: 0, c: 0 })],
-    ['a negative shard', JSON.stringify({ t: 0, w: T0, s: -3, c: 0 })],
-    ['tier 1000', JSON.stringify({ t: 1000, w: T0, s: 0, c: 0 })],
-    ['shard 10000', JSON.stringify({ t: 0, w: T0, s: 10_000, c: 0 })],
-    ['a fractional window start', JSON.stringify({ t: 0, w: T0 + 0.5, s: 0, c: 0 })],
-    ['a string tier', JSON.stringify({ t: '0', w: T0, s: 0, c: 0 })],
-    ['a window start past year 2286', JSON.stringify({ t: 0, w: 1e13, s: 0, c: 0 })],
-  ])('fails only the record with a malformed body (%s), without closing it', async (_what, body) => {
-    const { calls, close } = recordingClose();
-    const good = [job(0, T0, 0), job(0, T0, 1)];
-    const { response, records } = await invoke(close, [
-      rec('good-1', good[0] as CloseJob),
-      { messageId: 'bad', body },
-      rec('good-2', good[1] as CloseJob),
-    ]);
-    expect(failedIds(response)).toEqual(['bad']);
-    expect(calls).toEqual(good);
-    const failed = logs(records).filter((r) => r.level === 'ERROR');
-    expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({
-      message: 'close job failed, will be retried',
-      error: { name: 'MalformedJobError' },
-    });
-    expect(failed[0]?.tier).toBeUndefined();
-    // Counted once, and not against any configured tier.
-    const jobsFailed = metric(records, 'JobsFailed');
-    expect(jobsFailed.map((r) => r.JobsFailed)).toEqual([1]);
-    expect(TIERS).not.toContain(jobsFailed[0]?.tier);
-  });
-
-  it('returns every record as failed when every close fails, instead of throwing', async () => {
-    const { close } = recordingClose((j) => {
-      if (j.shard % 2 === 0) throw new WindowNotReadyError('not yet');
-      throw new Error('sink down');
-    });
-    const specs = [0, 1, 2, 3].map((shard) => rec(`m${shard}`, job(0, T0, shard)));
-    const { response } = await invoke(close, [...specs, { messageId: 'junk', body: '{' }]);
-    expect(failedIds(response).sort()).toEqual(['junk', 'm0', 'm1', 'm2', 'm3']);
-  });
-
-  it('answers an empty batch with no failures', async () => {
-    const { calls, close } = recordingClose();
-    const { response, records } = await invoke(close, []);
-    expect(response).toEqual({ batchItemFailures: [] });
-    expect(calls).toEqual([]);
-    expect(metric(records, 'JobsProcessed')[0]).toMatchObject({ JobsProcessed: 0 });
-  });
-
-  it('serves several invocations from one handler (warm container)', async () => {
-    const { calls, close } = recordingClose((j) => {
-      if (j.shard === 9) throw new WindowNotReadyError('not yet');
-      return outcome(j);
-    });
-    const handler = createCloseWorkerHandler({ close, tierNames: TIERS });
-    const responses: SQSBatchResponse[] = [];
-    const records = await captureOutput(async () => {
-      responses.push(
-        await handler(sqsEvent([rec('a', job(0, T0, 9))]), lambdaContext('windrow-close-worker', 'r1')),
-      );
-      responses.push(
-        await handler(sqsEvent([rec('b', job(0, T0, 1))]), lambdaContext('windrow-close-worker', 'r2')),
-      );
-    });
-    expect(responses.map(failedIds)).toEqual([['a'], []]);
-    expect(calls).toHaveLength(2);
-    expect(logs(records).map((r) => [r.function_request_id, r.message, r.cold_start])).toEqual([
-      ['r1', 'close job not ready, will be retried', true],
-      ['r2', 'window closed', false],
-    ]);
-    expect(metric(records, 'JobsProcessed').map((r) => r.JobsProcessed)).toEqual([1, 1]);
-  });
-});
-
-describe('Function: createCloseWorkerHandler — log lines', () => {
-  it("logs one INFO 'window closed' per job with the tier name, the window start, the shard and the status", async () => {
-    const first = job(0, T0 + MINUTE, 3);
-    const rollup = job(1, T0, 3);
-    const correction = job(0, T0 - 10 * MINUTE, 1, true);
-    const { close } = recordingClose((j) => {
-      if (j.correction) return outcome(j, { version: T0 + 7 * MINUTE, cascaded: 2 });
-      if (j.tier === 1) return outcome(j, { status: 'skipped', reason: 'already closed', series: 0 });
-      return outcome(j, { rejected: 2, uncataloged: 1 });
-    });
-    const { records } = await invoke(close, [rec('a', first), rec('b', rollup), rec('c', correction, 2)]);
-    const lines = logs(records);
-    expect(lines).toHaveLength(3);
-    for (const line of lines) {
-      expect(line).toMatchObject({
-        level: 'INFO',
-        message: 'window closed',
-        service: CLOSE_SERVICE,
-        function_request_id: 'close-req-1',
-        cold_start: true,
       });
-    }
-    expect(lines[0]).toMatchObject({
-      tier: '1m',
-      windowStart: '2026-11-25T16:50:00.000Z',
-      shard: 1,
-      status: 'reclosed',
-      version: T0 + 7 * MINUTE,
-      cascaded: 2,
-      receiveCount: 2,
-    });
-    expect(lines[1]).toMatchObject({
-      tier: '1m',
-      windowStart: '2026-11-25T17:01:00.000Z',
-      shard: 3,
-      status: 'closed',
-      partials: 3,
-      series: 12,
-      records: 12,
-      rejected: 2,
-      uncataloged: 1,
-      closeLagMs: 4_200,
-      receiveCount: 1,
-    });
-    expect(lines[2]).toMatchObject({
-      tier: '1h',
-      windowStart: '2026-11-25T17:00:00.000Z',
-      shard: 3,
-      status: 'skipped',
-      reason: 'already closed',
-    });
-    expect(records.filter((r) => 'unstructured' in r)).toEqual([]);
-  });
-
-  it("logs a WindowNotReadyError at INFO as 'close job not ready' with the reason, not as an error", async () => {
-    const { close } = recordingClose(() => {
-      throw new WindowNotReadyError(
-        '1h window 2026-11-25T17:00:00.000Z shard 2: its 1m windows are not all closed',
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'w4-s0' }]);
+      const lines = logs(output);
+      expect(lines.filter((l) => l.message === 'window closed').map((l) => [l.windowStart, l.shard])).toEqual(
+        [
+          [new Date(w).toISOString(), 0],
+          [new Date(w + 1_000).toISOString(), 0],
+          [new Date(w).toISOString(), 1],
+          [new Date(w + 1_000).toISOString(), 1],
+        ],
       );
-    });
-    const { records } = await invoke(close, [rec('a', job(1, T0, 2), 3)]);
-    expect(logs(records)).toEqual([
-      expect.objectContaining({
-        level: 'INFO',
-        message: 'close job not ready, will be retried',
-        tier: '1h',
-        windowStart: '2026-11-25T17:00:00.000Z',
-        shard: 2,
-        correction: false,
-        receiveCount: 3,
-        reason: expect.stringContaining('its 1m windows are not all closed'),
-      }),
-    ]);
-  });
+      expect(lines.filter((l) => l.message === 'close job not ready, will be retried')).toHaveLength(1);
+      expect(lines.filter((l) => l.level === 'ERROR')).toEqual([]);
 
-  it('logs any other failure at ERROR with the job and the error', async () => {
-    const { close } = recordingClose(() => {
-      throw new StoreUnavailableError('DynamoDB throttled the partial reads', 2);
-    });
-    const { records } = await invoke(close, [rec('a', job(0, T0, 5, true))]);
-    const lines = logs(records);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({
-      level: 'ERROR',
-      message: 'close job failed, will be retried',
-      tier: '1m',
-      windowStart: '2026-11-25T17:00:00.000Z',
-      shard: 5,
-      correction: true,
-      receiveCount: 1,
-      error: { name: 'StoreUnavailableError', message: 'DynamoDB throttled the partial reads' },
-    });
-  });
+      const reader = new DynamoResultsReader({ client: db.client, tableName: RESULTS, consistentRead: true });
+      const results = await reader.read({
+        tenant: 'acme',
+        metric: 'queue.depth',
+        window: '1s',
+        fromMs: w - 10_000,
+        toMs: w + 10_000,
+      });
+      expect(
+        results.map((r) => [
+          r.startMs - w,
+          r.endMs - w,
+          r.attributes.q,
+          r.stats.count,
+          r.stats.sum,
+          r.stats.max,
+        ]),
+      ).toEqual([
+        [0, 1_000, 'a', 2, 8, 5],
+        [0, 1_000, 'b', 1, 11, 11],
+        [1_000, 2_000, 'a', 1, 99, 99],
+      ]);
+      const checkpoints = await closeStore.readCheckpoints(0);
+      expect([checkpoints.get(0)?.closedThroughMs, checkpoints.get(1)?.closedThroughMs]).toEqual([
+        w + 1_000,
+        w + 1_000,
+      ]);
 
-  it('names a tier the configuration does not know by nothing rather than crashing', async () => {
-    const { close } = recordingClose();
-    const { response, records } = await invoke(close, [rec('a', job(7, T0, 0))]);
-    expect(response.batchItemFailures).toEqual([]);
-    expect(logs(records)[0]).toMatchObject({ message: 'window closed', shard: 0 });
-    expect(metric(records, 'SeriesClosed')[0]).toMatchObject({ tier: '7' });
-  });
-});
-
-describe('Function: createCloseWorkerHandler — EMF metrics', () => {
-  it('publishes per-job metrics with the tier dimension and JobsProcessed without it', async () => {
-    const { close } = recordingClose((j) => {
-      if (j.correction) return outcome(j, { series: 4 });
-      if (j.tier === 1) return outcome(j, { series: 7, closeLagMs: 61_000, rejected: 3 });
-      return outcome(j, { series: 12, closeLagMs: 4_200 });
-    });
-    const { records } = await invoke(close, [
-      rec('a', job(1, T0, 0)),
-      rec('b', job(0, T0, 0)),
-      rec('c', job(0, T0 - MINUTE, 0, true), 2),
-    ]);
-    const blobs = emf(records);
-    for (const b of blobs) expect(b._aws.CloudWatchMetrics[0]?.Namespace).toBe('windrow');
-
-    const perJob = blobs.filter((b) => !metricNames(b).includes('JobsProcessed'));
-    expect(perJob).toHaveLength(3);
-    for (const b of perJob) {
-      expect(dimensions(b)).toEqual([['service', 'tier']]);
-      expect(b.service).toBe(CLOSE_SERVICE);
+      // Delivered again (at-least-once): already closed, skipped, the results unchanged.
+      const again = await captureOutput(async () => {
+        response = await handler(
+          sqsEvent([{ messageId: 'w0-s0-again', body: job(w, 0), receiveCount: 2 }]),
+          lambdaContext('windrow-close-worker', 'warm-2'),
+        );
+      });
+      expect(response.batchItemFailures).toEqual([]);
+      expect(logs(again)[0]).toMatchObject({
+        status: 'skipped',
+        reason: 'already closed',
+        cold_start: false,
+      });
+      expect(
+        await reader.read({
+          tenant: 'acme',
+          metric: 'queue.depth',
+          window: '1s',
+          fromMs: w,
+          toMs: w + 2_000,
+        }),
+      ).toEqual(results);
+    } finally {
+      await db.stop();
     }
-    // In processing order: the re-close of 16:59 (shard 0), the first close of 17:00, then the 1h rollup.
-    const [reclose, first, rollup] = perJob;
-    expect(reclose).toMatchObject({ tier: '1m', SeriesClosed: 4, Corrections: 1, JobsRetried: 1 });
-    expect(metricNames(reclose)).toEqual(['Corrections', 'JobsRetried', 'SeriesClosed']);
-    expect(first).toMatchObject({ tier: '1m', CloseLag: 4_200, SeriesClosed: 12 });
-    expect(metricNames(first)).toEqual(['CloseLag', 'SeriesClosed']);
-    expect(rollup).toMatchObject({ tier: '1h', CloseLag: 61_000, SeriesClosed: 7, SinkRecordsRejected: 3 });
-    expect(metricNames(rollup)).toEqual(['CloseLag', 'SeriesClosed', 'SinkRecordsRejected']);
-    const units = Object.fromEntries(
-      (rollup?._aws.CloudWatchMetrics[0]?.Metrics ?? []).map((m) => [m.Name, m.Unit]),
-    );
-    expect(units).toEqual({ CloseLag: 'Milliseconds', SeriesClosed: 'Count', SinkRecordsRejected: 'Count' });
-
-    const [processed, ...more] = metric(records, 'JobsProcessed');
-    expect(more).toEqual([]);
-    expect(processed).toMatchObject({ service: CLOSE_SERVICE, JobsProcessed: 3 });
-    expect(dimensions(processed)).toEqual([['service']]);
-    expect(processed).not.toHaveProperty('tier');
-    expect(metricNames(processed)).toEqual(['JobsProcessed']);
-  });
-
-  it('emits no per-job metric for a skipped job, and no SeriesClosed for an empty window', async () => {
-    const { close } = recordingClose((j) =>
-      j.shard === 0
-        ? outcome(j, { status: 'skipped', reason: 'already closed', series: 0 })
-        : outcome(j, { series: 0, records: 0, closeLagMs: 2_000 }),
-    );
-    const { records } = await invoke(close, [rec('a', job(0, T0, 0), 4), rec('b', job(0, T0, 1))]);
-    const perJob = emf(records).filter((b) => !metricNames(b).includes('JobsProcessed'));
-    expect(perJob).toHaveLength(1);
-    expect(perJob[0]).toMatchObject({ tier: '1m', CloseLag: 2_000 });
-    expect(metricNames(perJob[0])).toEqual(['CloseLag']);
-    expect(metric(records, 'JobsProcessed')[0]).toMatchObject({ JobsProcessed: 2 });
-  });
-
-  it('counts not-ready and failed jobs per tier, and JobsRetried only past the first receive', async () => {
-    const { close } = recordingClose((j) => {
-      if (j.tier === 2) throw new WindowNotReadyError('not yet');
-      if (j.tier === 1) throw new Error('boom');
-      return outcome(j);
-    });
-    const { records } = await invoke(close, [
-      rec('a', job(2, T0, 0), 5),
-      rec('b', job(1, T0, 0)),
-      rec('c', job(0, T0, 0), 2),
-      rec('d', job(0, T0, 1), 1),
-    ]);
-    const notReady = metric(records, 'JobsNotReady');
-    expect(notReady).toHaveLength(1);
-    expect(notReady[0]).toMatchObject({ tier: '1d', JobsNotReady: 1 });
-    expect(dimensions(notReady[0])).toEqual([['service', 'tier']]);
-    const failed = metric(records, 'JobsFailed');
-    expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ tier: '1h', JobsFailed: 1 });
-    expect(dimensions(failed[0])).toEqual([['service', 'tier']]);
-    const retried = metric(records, 'JobsRetried');
-    expect(retried.map((r) => [r.tier, r.JobsRetried])).toEqual([['1m', 1]]);
-    expect(metric(records, 'JobsProcessed')[0]).toMatchObject({ JobsProcessed: 4 });
-    expect(metric(records, 'JobsProcessed')[0]).not.toHaveProperty('tier');
   });
 });

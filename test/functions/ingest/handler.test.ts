@@ -1,231 +1,68 @@
 /**
- * The middy-wrapped ingest handler: responses, one structured log line per request and EMF
- * self-metrics, read back from stdout as CloudWatch would see them.
+ * The ingest Lambda module (functions/ingest/handler.ts) itself: its cold start fails on a bad
+ * environment, and it wires the real DynamoDB ports from the environment.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { IngestFn } from '#adapters/http/ingest-edge.js';
-import { StoreUnavailableError } from '#app/errors.js';
-import { parseConfig } from '#core/config/config.js';
-import { createIngestHandler, type IngestHandlerOptions } from '../../../functions/ingest/create-handler.js';
-import { IngestMetric } from '../../../functions/ingest/telemetry.js';
-import { type HttpEventOptions, httpEvent, lambdaContext } from '../../support/apigw.js';
-import { decodingIngest, FIXTURE_NOW_MS, fixture, ingestResult } from '../../support/ingest-fakes.js';
-import { captureOutput, emf, type LogRecord, logs } from '../../support/lambda-output.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createWindowStateTable } from '#adapters/dynamodb/table.js';
+import { httpEvent, lambdaContext } from '../../support/apigw.js';
+import { startDynalite } from '../../support/dynalite.js';
+import { scanAll } from '../../support/local-store.js';
 
-const config = parseConfig({});
-const PB = { 'content-type': 'application/x-protobuf' };
-const JSON_CT = { 'content-type': 'application/json' };
-
-/** The EMF records carrying metric `name`. */
-const metric = (records: LogRecord[], name: string) =>
-  emf(records).filter((r) => r._aws.CloudWatchMetrics[0]?.Metrics.some((m) => m.Name === name));
-
-/** A fresh handler (fresh Logger and Metrics: cold start each time) and one invocation. */
-async function invoke(
-  event: HttpEventOptions,
-  ingest: IngestFn = decodingIngest(),
-  options: Partial<IngestHandlerOptions> = {},
-): Promise<{ response: APIGatewayProxyStructuredResultV2; records: LogRecord[] }> {
-  const handler = createIngestHandler({ ingest, config, ...options });
-  let response: APIGatewayProxyStructuredResultV2 = {};
-  const records = await captureOutput(async () => {
-    response = await handler(httpEvent(event), lambdaContext('lambda-req-1'));
-  });
-  return { response, records };
-}
-
-beforeEach(() => {
-  // Outside Lambda, Powertools reports no cold start; on-demand Lambdas set this.
-  vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
-});
 afterEach(() => {
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
+  vi.resetModules();
 });
 
-describe('Function: createIngestHandler', () => {
-  it('answers an OTLP protobuf export and logs one INFO line with the request figures', async () => {
-    const ingest: IngestFn = async () =>
-      ingestResult({ accepted: 40, bytes: 2100, writeUnits: 3, partials: 3, newSeries: 12, latePoints: 2 });
-    const { response, records } = await invoke(
-      { headers: PB, body: fixture('metrics.pb'), tenant: 'acme' },
-      ingest,
+describe('Module: functions/ingest/handler', () => {
+  it('fails its cold start on a missing table name', async () => {
+    vi.stubEnv('WINDROW_STATE_TABLE', '');
+    await expect(import('../../../functions/ingest/handler.js')).rejects.toThrow(
+      /WINDROW_STATE_TABLE is not set/,
     );
-    expect(response.statusCode).toBe(200);
-    const lines = logs(records);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({
-      level: 'INFO',
-      message: 'ingested',
-      service: 'ingest',
-      function_request_id: 'lambda-req-1',
-      cold_start: true,
-      tenant: 'acme',
-      format: 'otlp-protobuf',
-      status: 200,
-      bytes: fixture('metrics.pb').length,
-      accepted: 40,
-      rejected: 0,
-      writtenBytes: 2100,
-      writeUnits: 3,
-      partials: 3,
-      newSeries: 12,
-      latePoints: 2,
-    });
-    expect(typeof lines[0]?.durationMs).toBe('number');
   });
 
-  it('emits the self-metrics as EMF in namespace windrow, dimension service=ingest', async () => {
-    const ingest: IngestFn = async () =>
-      ingestResult({ accepted: 40, writeUnits: 3, partials: 3, newSeries: 12, latePoints: 2 });
-    const { records } = await invoke({ headers: PB, body: fixture('metrics.pb'), tenant: 'acme' }, ingest);
-    const [blob] = metric(records, IngestMetric.pointsAccepted);
-    expect(blob?._aws.CloudWatchMetrics[0]?.Namespace).toBe('windrow');
-    expect(blob?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
-    expect(blob).toMatchObject({
-      service: 'ingest',
-      PointsAccepted: 40,
-      PointsRejected: 0,
-      RequestBytes: fixture('metrics.pb').length,
-      WriteUnits: 3,
-      PartialsWritten: 3,
-      LatePoints: 2,
-      NewSeries: 12,
-      // Metadata, not dimensions: tenants must not multiply metrics.
-      tenant: 'acme',
-      format: 'otlp-protobuf',
-    });
-    expect(metric(records, 'ColdStart')).toHaveLength(1);
-  });
+  it('wires the real DynamoDB ports from the environment (here: dynalite through AWS_ENDPOINT_URL_DYNAMODB)', async () => {
+    const db = await startDynalite();
+    try {
+      await createWindowStateTable(db.client, 'windrow-handler-test');
+      vi.stubEnv('WINDROW_STATE_TABLE', 'windrow-handler-test');
+      vi.stubEnv('WINDROW_CONFIG', '{"shards":2}');
+      vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', db.endpoint);
+      vi.stubEnv('AWS_REGION', 'local');
+      vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+      vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+      vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+      const { handler } = await import('../../../functions/ingest/handler.js');
 
-  it('counts rejected points per reason with a bounded `reason` dimension', async () => {
-    const rejections = { total: 3, byReason: { non_finite_value: 2, too_far_in_future: 1 }, messages: [] };
-    const ingest: IngestFn = async () => ingestResult({ accepted: 1, rejected: 3, rejections });
-    const { records } = await invoke({ headers: PB, body: fixture('metrics.pb') }, ingest);
-    const byReason = metric(records, IngestMetric.pointsRejectedByReason);
-    expect(byReason.map((r) => [r.reason, r.PointsRejectedByReason])).toEqual([
-      ['non_finite_value', 2],
-      ['too_far_in_future', 1],
-    ]);
-    for (const r of byReason)
-      expect(r._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'reason']]);
-    expect(logs(records)[0]).toMatchObject({ rejected: 3, rejectedByReason: rejections.byReason });
-  });
-
-  it('logs a bad request at WARN with the reason and counts it by status', async () => {
-    const { response, records } = await invoke({ headers: { 'content-type': 'text/plain' }, body: 'x' });
-    expect(response.statusCode).toBe(415);
-    expect(logs(records)).toEqual([
-      expect.objectContaining({
-        level: 'WARN',
-        message: 'request refused',
-        status: 415,
-        reason: 'Content-Type "text/plain" on /v1/metrics; use application/x-protobuf or application/json',
-        tenant: 'default',
-      }),
-    ]);
-    const [errors] = metric(records, IngestMetric.requestErrors);
-    expect(errors).toMatchObject({ status: '415', RequestErrors: 1 });
-    expect(errors?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'status']]);
-    expect(metric(records, IngestMetric.requestBytes)).toHaveLength(1);
-  });
-
-  it('turns a decode failure inside the use case into 400 at WARN', async () => {
-    const { response, records } = await invoke({ headers: PB, body: fixture('metrics.pb').subarray(0, 900) });
-    expect(response.statusCode).toBe(400);
-    expect(logs(records)[0]).toMatchObject({
-      level: 'WARN',
-      status: 400,
-      reason: expect.stringMatching(/^protobuf: /),
-    });
-  });
-
-  it('answers a throttled store with 503 + Retry-After, at WARN', async () => {
-    const ingest: IngestFn = async () => {
-      throw new StoreUnavailableError('throttled', 2);
-    };
-    const { response, records } = await invoke({ headers: JSON_CT, body: fixture('metrics.json') }, ingest);
-    expect(response.statusCode).toBe(503);
-    expect(response.headers?.['retry-after']).toBe('2');
-    expect(JSON.parse(response.body ?? '')).toEqual({ code: 14, message: 'the store is busy; retry later' });
-    expect(logs(records)[0]).toMatchObject({ level: 'WARN', status: 503 });
-  });
-
-  it('answers an unexpected error with a generic 500 naming the request; the error goes to the log only', async () => {
-    const ingest: IngestFn = async () => {
-      throw new TypeError("Cannot read properties of undefined (reading 'shard')");
-    };
-    const { response, records } = await invoke({ headers: PB, body: fixture('metrics.pb') }, ingest);
-    expect(response.statusCode).toBe(500);
-    expect(response.headers?.['content-type']).toBe('application/x-protobuf');
-    const body = Buffer.from(response.body ?? '', 'base64').toString('utf8');
-    expect(body).toContain('internal error (request lambda-req-1)');
-    expect(body).not.toMatch(/shard|TypeError|\n\s+at /);
-    const [line] = logs(records);
-    expect(line).toMatchObject({ level: 'ERROR', message: 'ingest failed', status: 500 });
-    expect(line?.error).toMatchObject({ name: 'TypeError', message: expect.stringContaining('shard') });
-  });
-
-  it('keeps the answer when telemetry fails (the points are already written)', async () => {
-    const logger = new Logger({ serviceName: 'ingest' });
-    const metrics = new Metrics({ namespace: 'windrow', serviceName: 'ingest', logger });
-    vi.spyOn(metrics, 'addMetric').mockImplementation(() => {
-      throw new RangeError('metric store full');
-    });
-    const { response, records } = await invoke(
-      { headers: PB, body: fixture('metrics.pb') },
-      decodingIngest(),
-      {
-        metrics,
-      },
-    );
-    expect(response.statusCode).toBe(200);
-    expect(logs(records).map((r) => r.message)).toContain('ingest telemetry failed');
-  });
-
-  it('answers a generic 500 when a middleware fails, instead of a Lambda error', async () => {
-    const logger = new Logger({ serviceName: 'ingest' });
-    vi.spyOn(logger, 'addContext').mockImplementation(() => {
-      throw new Error('context broke');
-    });
-    const { response, records } = await invoke(
-      { headers: PB, body: fixture('metrics.pb') },
-      decodingIngest(),
-      {
-        logger,
-      },
-    );
-    expect(response.statusCode).toBe(500);
-    expect(JSON.parse(response.body ?? '')).toEqual({ error: 'internal error (request lambda-req-1)' });
-    expect(logs(records).map((r) => r.message)).toContain('ingest handler failed');
-  });
-
-  it('serves many requests from one handler: one log line and one metrics blob each', async () => {
-    const handler = createIngestHandler({ ingest: decodingIngest(), config });
-    const records = await captureOutput(async () => {
-      for (const file of ['metrics.pb', 'metrics-delta.pb']) {
-        await handler(httpEvent({ headers: PB, body: fixture(file) }), lambdaContext(`req-${file}`));
-      }
-      const points = JSON.stringify({ points: [{ metric: 'm', timestamp: FIXTURE_NOW_MS, value: 1 }] });
-      await handler(
-        httpEvent({ path: '/v1/points', headers: JSON_CT, body: points }),
-        lambdaContext('req-points'),
+      const now = Date.now();
+      const body = JSON.stringify({
+        points: [
+          { metric: 'queue.depth', timestamp: now - 2000, value: 3, attributes: { q: 'a' } },
+          { metric: 'queue.depth', timestamp: now - 1000, value: 5, attributes: { q: 'b' } },
+        ],
+      });
+      const json = { 'content-type': 'application/json' };
+      const response: APIGatewayProxyStructuredResultV2 = await handler(
+        httpEvent({ path: '/v1/points', headers: json, body, tenant: 'acme' }),
+        lambdaContext('cold-1'),
       );
-    });
-    expect(logs(records).map((r) => [r.function_request_id, r.format, r.cold_start])).toEqual([
-      ['req-metrics.pb', 'otlp-protobuf', true],
-      ['req-metrics-delta.pb', 'otlp-protobuf', false],
-      ['req-points', 'points', false],
-    ]);
-    // Every line is structured JSON: nothing for CloudWatch Logs Insights to miss.
-    expect(records.filter((r) => 'unstructured' in r)).toEqual([]);
-    expect(metric(records, IngestMetric.pointsAccepted).map((r) => r.PointsAccepted)).toEqual([
-      expect.any(Number),
-      expect.any(Number),
-      1,
-    ]);
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body ?? '')).toEqual({ accepted: 2, rejected: 0, reasons: {}, errors: [] });
+
+      const keys = (await scanAll(db.client, 'windrow-handler-test')).map((item) => item.PK?.S ?? '');
+      expect(keys.filter((k) => k.startsWith('P#')).length).toBeGreaterThan(0);
+      expect(keys.filter((k) => k.startsWith('S#acme#'))).toHaveLength(2);
+
+      const refused = await handler(
+        httpEvent({ headers: { 'content-type': 'text/csv' }, body: 'a,b' }),
+        lambdaContext(),
+      );
+      expect(refused.statusCode).toBe(415);
+    } finally {
+      await db.stop();
+    }
   });
 });

@@ -1,113 +1,11 @@
 /**
- * The middy-wrapped query function: the HTTP contract is the query edge's
- * (test/adapters/http/query-edge.test.ts); here its log lines and EMF metrics, then the Lambda
- * module itself, wired from its environment against dynalite.
+ * The query Lambda module (functions/query/handler.ts) itself: wired from its environment against
+ * dynalite, the dashboard and both routes answered.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createResultsTable, createWindowStateTable } from '#adapters/dynamodb/table.js';
-import type { Checkpoint } from '#app/close-ports.js';
-import type { ResultQuery, ResultRecord } from '#app/results.js';
-import { parseConfig } from '#core/config/config.js';
-import { createQueryHandler, QUERY_SERVICE } from '../../../functions/query/create-handler.js';
 import { httpEvent, lambdaContext } from '../../support/apigw.js';
 import { type Dynalite, startDynalite } from '../../support/dynalite.js';
-import { captureOutput, logs, metric } from '../../support/lambda-output.js';
-
-const config = parseConfig({ tiers: ['1m', '1h'], sink: 'dynamodb', shards: 1 });
-const NOW = Date.parse('2026-11-25T12:00:00Z');
-
-function record(over: Partial<ResultRecord> = {}): ResultRecord {
-  return {
-    tenant: 'default',
-    seriesId: 'a'.repeat(32),
-    metric: 'cpu',
-    unit: 'ms',
-    metricKind: 'gauge',
-    attributes: { host: 'a' },
-    resource: { 'service.name': 'api' },
-    window: '1m',
-    windowKind: 'tier',
-    startMs: NOW - 120_000,
-    endMs: NOW - 60_000,
-    version: 5,
-    stats: { count: 2, sum: 3, min: 1, max: 2, avg: 1.5, percentiles: { p50: 1.5 } },
-    ...over,
-  };
-}
-
-function handler(read: (q: ResultQuery) => Promise<ResultRecord[]> = async () => [record()]) {
-  const queries: ResultQuery[] = [];
-  const h = createQueryHandler({
-    config,
-    deps: {
-      reader: {
-        read: async (q) => {
-          queries.push(q);
-          return read(q);
-        },
-      },
-      checkpoints: { readCheckpoints: async () => new Map<number, Checkpoint>() },
-    },
-    metrics: { listMetrics: async (tenant) => [{ name: `m-${tenant}`, type: 'gauge', unit: '', series: 1 }] },
-    dashboard: { html: '<!doctype html><title>windrow</title>', js: 'console.log(1)' },
-    clock: { nowMs: () => NOW },
-  });
-  const call = async (method: string, path: string, rawQueryString = '', tenant?: string) => {
-    const event = { ...httpEvent({ method, path, ...(tenant ? { tenant } : {}) }), rawQueryString };
-    return h(event, lambdaContext());
-  };
-  return { call, queries };
-}
-
-describe('Function: createQueryHandler', () => {
-  beforeEach(() => {
-    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
-  });
-  afterEach(() => {
-    vi.unstubAllEnvs();
-  });
-
-  it('answers through the query edge, counts every request, logs each query and each failure', async () => {
-    const { call } = handler();
-    const answers: number[] = [];
-    const records = await captureOutput(async () => {
-      answers.push((await call('GET', '/v1/query', 'metric=cpu&tier=1m&since=1h', 'acme')).statusCode ?? 0);
-      answers.push((await call('POST', '/v1/query')).statusCode ?? 0);
-    });
-    expect(answers).toEqual([200, 405]);
-    expect(logs(records)).toEqual([
-      expect.objectContaining({
-        level: 'INFO',
-        message: 'query',
-        service: QUERY_SERVICE,
-        tenant: 'acme',
-        metric: 'cpu',
-        tiers: ['1m'],
-        series: 1,
-        points: 1,
-        durationMs: expect.any(Number),
-      }),
-    ]);
-    expect(metric(records, 'Requests').map((r) => [r.Requests, r.QueryPoints])).toEqual([
-      [1, 1],
-      [1, undefined],
-    ]);
-
-    const broken = handler(async () => {
-      throw new Error('secret internals');
-    });
-    const failed = await captureOutput(async () => {
-      expect((await broken.call('GET', '/v1/query', 'metric=cpu&tier=1m')).statusCode).toBe(500);
-    });
-    expect(logs(failed)).toEqual([
-      expect.objectContaining({
-        level: 'ERROR',
-        message: 'query failed',
-        error: expect.objectContaining({ message: 'secret internals' }),
-      }),
-    ]);
-  });
-});
 
 describe('The query Lambda module (functions/query/handler.ts)', () => {
   let db: Dynalite;

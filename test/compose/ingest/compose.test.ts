@@ -1,13 +1,12 @@
 /**
- * Cold-start wiring: the environment read once, the real use case bound to its ports, and the
- * deployed module itself against dynalite.
+ * Cold-start wiring of ingest: the environment read once, the real use case bound to its ports, and
+ * composed on a DynamoDB client (dynalite). The Lambda module itself: test/functions/ingest/handler.test.ts.
  */
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWindowStateTable } from '#adapters/dynamodb/table.js';
+import { bindIngest, composeIngest, readIngestEnvironment } from '#compose/ingest/compose.js';
+import { createIngestHandler } from '#compose/ingest/create-handler.js';
 import { ConfigError } from '#core/errors.js';
-import { composeIngest, readIngestEnvironment } from '../../../functions/ingest/compose.js';
-import { createIngestHandler } from '../../../functions/ingest/create-handler.js';
 import { httpEvent, lambdaContext } from '../../support/apigw.js';
 import { startDynalite } from '../../support/dynalite.js';
 import { FIXTURE_NOW_MS, fixture } from '../../support/ingest-fakes.js';
@@ -48,12 +47,12 @@ describe('Function: readIngestEnvironment', () => {
   });
 });
 
-describe('Function: composeIngest', () => {
+describe('Function: bindIngest', () => {
   it('binds the real use case to the ports: a fixture export becomes packed partials and catalog entries', async () => {
     const environment = readIngestEnvironment({ WINDROW_STATE_TABLE: 't' });
     const store = new MemoryWindowStore();
     const catalog = new MemorySeriesCatalog();
-    const ingest = composeIngest(environment, { store, catalog }, new ManualClock(FIXTURE_NOW_MS));
+    const ingest = bindIngest(environment.config, { store, catalog }, new ManualClock(FIXTURE_NOW_MS));
     const handler = createIngestHandler({ ingest, config: environment.config });
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const response = await handler(
@@ -71,52 +70,19 @@ describe('Function: composeIngest', () => {
   });
 });
 
-describe('Module: functions/ingest/handler', () => {
-  it('fails its cold start on a missing table name', async () => {
-    vi.stubEnv('WINDROW_STATE_TABLE', '');
-    await expect(import('../../../functions/ingest/handler.js')).rejects.toThrow(
-      /WINDROW_STATE_TABLE is not set/,
-    );
-  });
-
-  it('wires the real DynamoDB ports from the environment (here: dynalite through AWS_ENDPOINT_URL_DYNAMODB)', async () => {
+describe('Function: composeIngest', () => {
+  it('builds the DynamoDB ports on the given client, with the given clock', async () => {
     const db = await startDynalite();
     try {
-      await createWindowStateTable(db.client, 'windrow-handler-test');
-      vi.stubEnv('WINDROW_STATE_TABLE', 'windrow-handler-test');
-      vi.stubEnv('WINDROW_CONFIG', '{"shards":2}');
-      vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', db.endpoint);
-      vi.stubEnv('AWS_REGION', 'local');
-      vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-      vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-      vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-      const { handler } = await import('../../../functions/ingest/handler.js');
-
-      const now = Date.now();
-      const body = JSON.stringify({
-        points: [
-          { metric: 'queue.depth', timestamp: now - 2000, value: 3, attributes: { q: 'a' } },
-          { metric: 'queue.depth', timestamp: now - 1000, value: 5, attributes: { q: 'b' } },
-        ],
-      });
-      const json = { 'content-type': 'application/json' };
-      const response: APIGatewayProxyStructuredResultV2 = await handler(
-        httpEvent({ path: '/v1/points', headers: json, body, tenant: 'acme' }),
-        lambdaContext('cold-1'),
-      );
-      expect(response.statusCode).toBe(200);
-      expect(JSON.parse(response.body ?? '')).toEqual({ accepted: 2, rejected: 0, reasons: {}, errors: [] });
-
-      const keys = (await scanAll(db.client, 'windrow-handler-test')).map((item) => item.PK?.S ?? '');
+      await createWindowStateTable(db.client, 'compose-ingest');
+      const environment = readIngestEnvironment({ WINDROW_STATE_TABLE: 'compose-ingest' });
+      const ingest = composeIngest(environment, { dynamo: db.client }, new ManualClock(FIXTURE_NOW_MS));
+      const result = await ingest({ tenant: 'acme', format: 'otlp-protobuf', body: fixture('metrics.pb') });
+      expect(result.accepted).toBeGreaterThan(0);
+      expect(result.rejected).toBe(0);
+      const keys = (await scanAll(db.client, 'compose-ingest')).map((item) => item.PK?.S ?? '');
       expect(keys.filter((k) => k.startsWith('P#')).length).toBeGreaterThan(0);
-      expect(keys.filter((k) => k.startsWith('S#acme#'))).toHaveLength(2);
-
-      const refused = await handler(
-        httpEvent({ headers: { 'content-type': 'text/csv' }, body: 'a,b' }),
-        lambdaContext(),
-      );
-      expect(refused.statusCode).toBe(415);
+      expect(keys.filter((k) => k.startsWith('S#acme#')).length).toBeGreaterThan(5);
     } finally {
       await db.stop();
     }

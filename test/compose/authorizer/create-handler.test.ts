@@ -9,10 +9,10 @@ import { createWindowStateTable } from '#adapters/dynamodb/table.js';
 import { bearerKey, generateApiKey, hashApiKey } from '#app/auth/api-keys.js';
 import { createAuthorizer } from '#app/auth/authorize.js';
 import { createApiKey } from '#app/auth/manage-keys.js';
-import { createAuthorizerHandler } from '../../functions/authorizer/create-handler.js';
-import { lambdaContext } from '../support/apigw.js';
-import { type Dynalite, startDynalite } from '../support/dynalite.js';
-import { scanAll } from '../support/local-store.js';
+import { createAuthorizerHandler } from '#compose/authorizer/create-handler.js';
+import { lambdaContext } from '../../support/apigw.js';
+import { type Dynalite, startDynalite } from '../../support/dynalite.js';
+import { scanAll } from '../../support/local-store.js';
 
 let db: Dynalite;
 let store: DynamoApiKeyStore;

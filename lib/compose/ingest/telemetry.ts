@@ -9,8 +9,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { IngestEdgeOutcome } from '../../lib/adapters/http/ingest-edge.js';
-import { RejectReason } from '../../lib/core/point.js';
+import type { IngestEdgeOutcome } from '../../adapters/http/ingest-edge.js';
+import { RejectReason } from '../../core/point.js';
 
 export const INGEST_METRICS_NAMESPACE = 'windrow';
 export const INGEST_SERVICE = 'ingest';

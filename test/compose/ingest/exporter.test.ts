@@ -15,10 +15,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { IngestFn } from '#adapters/http/ingest-edge.js';
 import { StoreUnavailableError } from '#app/errors.js';
 import type { IngestRequest } from '#app/ingest-types.js';
+import { createIngestHandler } from '#compose/ingest/create-handler.js';
 import { parseConfig } from '#core/config/config.js';
 import { DecodeError } from '#core/errors.js';
 import { lambdaContext, readBody, toApiGatewayEvent, writeResult } from '#local/apigw-bridge.js';
-import { createIngestHandler } from '../../../functions/ingest/create-handler.js';
 import { decodingIngest, ingestResult } from '../../support/ingest-fakes.js';
 
 /** A reader the test collects from by hand. */

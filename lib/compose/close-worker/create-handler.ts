@@ -1,5 +1,5 @@
 /**
- * The close worker as a factory (tests and the local stack build it with their own ports): an SQS
+ * The close worker as a factory (the Lambda entry, the local runner and tests give it their `close`): an SQS
  * event handler with partial batch failures (Powertools Batch), wrapped in middy with Powertools
  * `injectLambdaContext` and `logMetrics`. Jobs run one at a time in (tier, window, shard) order,
  * so a batch holding consecutive windows of one shard closes them in order.
@@ -11,8 +11,8 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { decodeCloseJob } from '../../lib/adapters/sqs/close-job.js';
-import type { CloseJob } from '../../lib/app/close-ports.js';
+import { decodeCloseJob } from '../../adapters/sqs/close-job.js';
+import type { CloseJob } from '../../app/close-ports.js';
 import type { CloseFn } from './compose.js';
 import {
   CLOSE_SERVICE,
@@ -46,7 +46,7 @@ function order(a: SQSRecord, b: SQSRecord): number {
   return x.tier - y.tier || x.shard - y.shard || x.windowStartMs - y.windowStartMs;
 }
 
-/** @example export const handler = createCloseWorkerHandler({ close: composeClose(config, ports), tierNames }); */
+/** @example export const handler = createCloseWorkerHandler({ close: composeClose(environment, { dynamo }), tierNames }); */
 export function createCloseWorkerHandler(options: CloseWorkerOptions): CloseWorkerHandler {
   const logger = options.logger ?? new Logger({ serviceName: CLOSE_SERVICE });
   const metrics =

@@ -9,9 +9,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { handleQueryEvent, type QueryEdgeDeps } from '../../lib/adapters/http/query-edge.js';
-
-export type { DashboardAssets } from '../../lib/adapters/http/query-edge.js';
+import { handleQueryEvent, type QueryEdgeDeps } from '../../adapters/http/query-edge.js';
 
 export const QUERY_SERVICE = 'windrow-query';
 
@@ -27,7 +25,7 @@ export type QueryHttpHandler = MiddyfiedHandler<
   Context
 >;
 
-/** @example export const handler = createQueryHandler({ config, deps: { reader, checkpoints }, metrics }); */
+/** @example export const handler = createQueryHandler(composeQuery(environment, { dynamo }, { dashboard })); */
 export function createQueryHandler(options: QueryHandlerOptions): QueryHttpHandler {
   const logger = options.logger ?? new Logger({ serviceName: QUERY_SERVICE });
   const emf = options.emf ?? new Metrics({ namespace: 'windrow', serviceName: QUERY_SERVICE, logger });

@@ -5,9 +5,9 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { WindowNotReadyError } from '../../lib/app/close-errors.js';
-import type { CloseJob } from '../../lib/app/close-ports.js';
-import type { CloseOutcome } from '../../lib/app/close-window.js';
+import { WindowNotReadyError } from '../../app/close-errors.js';
+import type { CloseJob } from '../../app/close-ports.js';
+import type { CloseOutcome } from '../../app/close-window.js';
 
 export const CLOSE_SERVICE = 'windrow-close-worker';
 export const METRICS_NAMESPACE = 'windrow';

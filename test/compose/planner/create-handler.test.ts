@@ -4,8 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type PlanReport, planCloses } from '#app/plan-closes.js';
+import { createPlannerHandler, PLANNER_SERVICE } from '#compose/planner/create-handler.js';
 import { parseConfig } from '#core/config/config.js';
-import { createPlannerHandler, PLANNER_SERVICE } from '../../../functions/planner/create-handler.js';
 import { CloseHarness } from '../../support/close-harness.js';
 import {
   captureOutput,

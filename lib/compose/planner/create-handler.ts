@@ -9,7 +9,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { PlanReport } from '../../lib/app/plan-closes.js';
+import type { PlanReport } from '../../app/plan-closes.js';
 
 export const PLANNER_SERVICE = 'windrow-planner';
 
@@ -21,7 +21,7 @@ export interface PlannerOptions {
 
 export type PlannerHandler = MiddyfiedHandler<unknown, PlanReport, Error, Context>;
 
-/** @example export const handler = createPlannerHandler({ plan: () => planCloses(deps) }); */
+/** @example export const handler = createPlannerHandler({ plan: composePlanner(environment, { dynamo, queue }) }); */
 export function createPlannerHandler(options: PlannerOptions): PlannerHandler {
   const logger = options.logger ?? new Logger({ serviceName: PLANNER_SERVICE });
   const metrics =

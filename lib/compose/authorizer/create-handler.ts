@@ -12,7 +12,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
-import type { Authorizer } from '../../lib/app/auth/authorize.js';
+import type { Authorizer } from '../../app/auth/authorize.js';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<{ tenant: string }>;
 export type AuthorizerHandler = MiddyfiedHandler<

@@ -1,11 +1,19 @@
 /**
  * Reading a Lambda's environment at cold start, once: a misconfigured deploy fails its init (visible
- * in the Lambda console and logs) instead of failing every invocation.
+ * in the Lambda console and logs) instead of failing every invocation. Only the entries in
+ * `functions/` read the environment; the local runner builds the same settings from its options.
  */
-import { parseConfig, type WindrowConfig } from '../../lib/core/config/config.js';
-import { ConfigError } from '../../lib/core/errors.js';
+import { parseConfig, type WindrowConfig } from '../core/config/config.js';
+import { ConfigError } from '../core/errors.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * SDK attempts per call of the Lambdas' AWS clients. The adapters run their own bounded, jittered
+ * backoff for throttling, 5xx and network errors; SDK retries on top would multiply that budget past
+ * the API Gateway timeout (30 s). Two still absorbs a stale connection.
+ */
+export const LAMBDA_SDK_MAX_ATTEMPTS = 2;
 
 /** @throws {ConfigError} naming the variable when it is unset or blank */
 export function requireEnv(env: Environment, name: string): string {
@@ -37,4 +45,12 @@ export function configFromEnv(env: Environment): WindrowConfig {
       throw new ConfigError(`WINDROW_CONFIG: ${error.message}`, { cause: error });
     throw error;
   }
+}
+
+/** What every function but the authorizer reads: the state table and the configuration. */
+export interface StateEnvironment {
+  /** `WINDROW_STATE_TABLE`: the DynamoDB window-state table. */
+  readonly tableName: string;
+  /** `WINDROW_CONFIG`: the configuration JSON (DESIGN.md §10); defaults when unset. */
+  readonly config: WindrowConfig;
 }

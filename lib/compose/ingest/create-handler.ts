@@ -9,14 +9,10 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import {
-  handleIngestEvent,
-  type IngestFn,
-  internalErrorMessage,
-} from '../../lib/adapters/http/ingest-edge.js';
-import { problemResponse } from '../../lib/adapters/http/ingest-response.js';
-import { problem } from '../../lib/adapters/http/problem.js';
-import type { WindrowConfig } from '../../lib/core/config/config.js';
+import { handleIngestEvent, type IngestFn, internalErrorMessage } from '../../adapters/http/ingest-edge.js';
+import { problemResponse } from '../../adapters/http/ingest-response.js';
+import { problem } from '../../adapters/http/problem.js';
+import type { WindrowConfig } from '../../core/config/config.js';
 import { asError, INGEST_METRICS_NAMESPACE, INGEST_SERVICE, recordOutcome } from './telemetry.js';
 
 export interface IngestHandlerOptions {

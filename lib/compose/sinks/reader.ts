@@ -1,0 +1,41 @@
+/**
+ * The query side of the sink choice (settings.ts): the {@link ResultReader} closed windows are read
+ * back from.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { DynamoResultsReader } from '../../adapters/dynamodb/results-reader.js';
+import { DynamoSeriesLookup } from '../../adapters/dynamodb/series-lookup.js';
+import { TimestreamReader } from '../../adapters/timestream/reader.js';
+import type { Clock } from '../../app/ports.js';
+import type { ResultReader } from '../../app/results.js';
+import { requireClient, type SinkSettings } from './settings.js';
+
+export interface SinkReaderClients {
+  readonly dynamo: DynamoDBClient;
+  /** Needed when the sink is Timestream (made only then: a client costs cold-start time). */
+  readonly timestreamQuery?: TimestreamQueryClient;
+}
+
+/**
+ * @param stateTable the series catalog's table (the Timestream reader takes exact attributes from it)
+ * @throws {ConfigError} when the sink's client is missing
+ */
+export function resultReader(
+  sink: SinkSettings,
+  clients: SinkReaderClients,
+  stateTable: string,
+  clock: Clock,
+): ResultReader {
+  switch (sink.kind) {
+    case 'dynamodb':
+      return new DynamoResultsReader({ client: clients.dynamo, tableName: sink.resultsTable, clock });
+    case 'timestream':
+      return new TimestreamReader({
+        client: requireClient(clients.timestreamQuery, 'a Timestream query client'),
+        databaseName: sink.databaseName,
+        // Exact attributes from the catalog: the sink may have renamed or cut dimensions.
+        lookup: new DynamoSeriesLookup({ client: clients.dynamo, tableName: stateTable }),
+      });
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Where closed windows go: the sink `config.sink` names and what it needs from the environment.
+ *
+ * Adding a sink happens in this folder: its settings here, its writer in writer.ts (the close
+ * worker's side) and its reader in reader.ts (the query side) — the switches are exhaustive, so the
+ * compiler points at each — plus its client where clients are made (the close-worker and query
+ * entries in `functions/`, and the local runner if it runs there). The writer and the reader are two
+ * modules so that each Lambda bundles only its side's SDK client.
+ */
+import type { WindrowConfig } from '../../core/config/config.js';
+import { ConfigError } from '../../core/errors.js';
+import { type Environment, requireEnv } from '../environment.js';
+
+export type SinkSettings =
+  /** `WINDROW_RESULTS_TABLE`: the DynamoDB results table. */
+  | { readonly kind: 'dynamodb'; readonly resultsTable: string }
+  /** `WINDROW_TIMESTREAM_DATABASE`: one table per window in this database. */
+  | { readonly kind: 'timestream'; readonly databaseName: string };
+
+/**
+ * The settings of the configured sink from the environment.
+ *
+ * @example readSinkSettings({ WINDROW_RESULTS_TABLE: 'r' }, parseConfig({ sink: 'dynamodb' })) // { kind: 'dynamodb', resultsTable: 'r' }
+ * @throws {ConfigError} naming the variable the sink needs when it is unset
+ */
+export function readSinkSettings(env: Environment, config: WindrowConfig): SinkSettings {
+  switch (config.sink) {
+    case 'dynamodb':
+      return { kind: 'dynamodb', resultsTable: requireEnv(env, 'WINDROW_RESULTS_TABLE') };
+    case 'timestream':
+      return { kind: 'timestream', databaseName: requireEnv(env, 'WINDROW_TIMESTREAM_DATABASE') };
+  }
+}
+
+/**
+ * The client a sink needs.
+ * @throws {ConfigError} when it was not given (a wiring bug, reported at cold start)
+ */
+export function requireClient<T>(client: T | undefined, what: string): T {
+  if (client === undefined) throw new ConfigError(`the sink needs ${what}, and none was given`);
+  return client;
+}
