@@ -14,8 +14,8 @@ import type { WindrowConfig } from '../core/config/config.js';
 import { packStatesChunked } from '../core/preaggregate/partial-codec.js';
 import { seriesIdBytes } from '../core/series/id.js';
 import type { Tier } from '../core/window/tiers.js';
+import { keepMs } from './close/retention.js';
 import type { CloseStore } from './close-ports.js';
-import { KEEP_AFTER_HORIZON_MS, maxSlidingMs } from './close-window.js';
 import { MAX_PARTIAL_CHUNK_BYTES } from './partials.js';
 
 /**
@@ -40,8 +40,7 @@ export async function backfillAddedTier(
   for (let start = first; start < childNext; start += child.sizeMs) children.push(start);
   const states = await Promise.all(children.map((start) => store.readClosedState(child.level, start, shard)));
   if (added && states.some((s) => s === undefined)) return first + tier.sizeMs;
-  const keepMs = config.correctionHorizonMs + KEEP_AFTER_HORIZON_MS + maxSlidingMs(config);
-  const expiresAtSec = Math.ceil((first + tier.sizeMs + keepMs) / 1000);
+  const expiresAtSec = Math.ceil((first + tier.sizeMs + keepMs(config)) / 1000);
   for (const [i, record] of states.entries()) {
     if (record === undefined) continue;
     const merged = decodeClosedState(record.chunks).flatMap((e) =>
