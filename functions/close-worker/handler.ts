@@ -18,9 +18,8 @@ const maxAttempts = LAMBDA_SDK_MAX_ATTEMPTS;
 export const handler = createCloseWorkerHandler({
   close: composeClose(environment, {
     dynamo: createDynamoClient({ maxAttempts }),
-    ...(environment.sink.kind === 'timestream'
-      ? { timestreamWrite: createTimestreamWriteClient({ maxAttempts }) }
-      : {}),
+    timestreamWrite:
+      environment.sink.kind === 'timestream' ? createTimestreamWriteClient({ maxAttempts }) : undefined,
   }),
   tierNames: environment.config.tiers.map((t) => t.name),
 });

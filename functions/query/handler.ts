@@ -21,9 +21,8 @@ export const handler = createQueryHandler(
     environment,
     {
       dynamo: createDynamoClient({ maxAttempts }),
-      ...(environment.sink.kind === 'timestream'
-        ? { timestreamQuery: createTimestreamQueryClient({ maxAttempts }) }
-        : {}),
+      timestreamQuery:
+        environment.sink.kind === 'timestream' ? createTimestreamQueryClient({ maxAttempts }) : undefined,
     },
     { dashboard: { html: DASHBOARD_HTML, js: DASHBOARD_JS } },
   ),

@@ -58,7 +58,7 @@ export function parseIngestEvent(event: APIGatewayProxyEventV2, limits: RequestL
   const method =
     typeof event.requestContext?.http?.method === 'string' ? event.requestContext.http.method : '';
   const path = requestPath(event);
-  const route = ingestRoute(path)?.accepts;
+  const route = ingestRoute(path);
   if (route === undefined) return refuse(problem(404, `no such route: ${describePath(path)}`));
 
   const mediaType = mediaTypeOf(headers.get('content-type'));

@@ -28,7 +28,7 @@ export interface QueryEdgeDeps {
   readonly deps: Omit<QueryDeps, 'config'>;
   readonly metrics: MetricCatalog;
   readonly dashboard?: DashboardAssets;
-  readonly clock?: { nowMs(): number };
+  readonly clock: { nowMs(): number };
 }
 
 /** Answered without a query: the dashboard, the metric list, or a refusal (4xx, 503). */
@@ -41,6 +41,11 @@ export interface AnsweredOutcome {
 export interface QueriedOutcome {
   readonly kind: 'queried';
   readonly response: Response;
+  readonly log: QueryLog;
+}
+
+/** The fields of a query's log line. */
+export interface QueryLog {
   readonly tenant: string;
   readonly metric: string;
   readonly tiers: readonly string[];
@@ -79,15 +84,15 @@ export async function handleQueryEvent(
     return answered(json(405, { error: `${method} is not allowed on ${path}` }, { allow: 'GET' }));
   }
   const route = queryRoute(path);
-  if (route?.serves === 'page' || route?.serves === 'script') {
+  if (route === 'page' || route === 'script') {
     const { dashboard } = edge;
     if (dashboard === undefined) return answered(json(404, { error: 'no dashboard in this build' }));
-    return answered(route.serves === 'page' ? page(dashboard.html) : script(dashboard.js));
+    return answered(route === 'page' ? page(dashboard.html) : script(dashboard.js));
   }
   const tenant = tenantOf(event);
   if (typeof tenant !== 'string') return answered(json(tenant.status, { error: tenant.message }));
   try {
-    switch (route?.serves) {
+    switch (route) {
       case 'metrics':
         return answered(json(200, { metrics: await edge.metrics.listMetrics(tenant) }));
       case 'query':
@@ -118,20 +123,21 @@ async function runQuery(
   tenant: string,
   edge: QueryEdgeDeps,
 ): Promise<QueriedOutcome> {
-  const nowMs = edge.clock === undefined ? Date.now() : edge.clock.nowMs();
-  const params = parseQueryParams(event.rawQueryString ?? '', edge.config, nowMs);
+  const params = parseQueryParams(event.rawQueryString ?? '', edge.config, edge.clock.nowMs());
   const started = performance.now();
   const result = await query(tenant, params, { ...edge.deps, config: edge.config });
   const points = result.series.reduce((a, s) => a + s.points.length, 0);
   return {
     kind: 'queried',
     response: json(200, result),
-    tenant,
-    metric: params.metric,
-    tiers: result.tiers,
-    series: result.series.length,
-    points,
-    durationMs: Math.round(performance.now() - started),
+    log: {
+      tenant,
+      metric: params.metric,
+      tiers: result.tiers,
+      series: result.series.length,
+      points,
+      durationMs: Math.round(performance.now() - started),
+    },
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The HTTP API's routes: one table for who serves what. In AWS, API Gateway sends each route to its
  * function (infra/stack.ts) and the Lambda authorizer guards every route but the public ones; the
- * ingest and query edges (ingest-edge.ts, query-edge.ts) look their routes up here, and the local
- * runner routes with {@link apiFor} and {@link isPublicPath} the way API Gateway does.
+ * ingest and query edges (ingest-request.ts, query-edge.ts) look their routes up here, and the local
+ * runner routes with {@link apiFor} and {@link isPublicPath} the way API Gateway does. Two parts, so
+ * that each function's bundle carries only its own.
  *
  * Our own small table rather than Powertools' event handler (`@aws-lambda-powertools/event-handler`
  * 2.35, the newest beside our 2.3x packages): its Router turns every event into a web `Request`
@@ -15,41 +16,41 @@
 /** The two functions behind the HTTP API. */
 export type HttpApi = 'ingest' | 'query';
 
-/** What a route serves, as its edge dispatches on it. */
-export type RouteTarget =
-  | { readonly api: 'ingest'; readonly accepts: 'otlp' | 'points' }
-  | { readonly api: 'query'; readonly serves: 'metrics' | 'query' | 'page' | 'script' };
+/** `POST` routes of the ingest function, and what each accepts. */
+export const INGEST_ROUTES = {
+  '/v1/metrics': 'otlp',
+  '/v1/points': 'points',
+} as const;
 
-export type HttpRoute = RouteTarget & {
-  readonly method: 'GET' | 'POST';
-  readonly path: string;
-  /** Served without the authorizer (the dashboard page and script; its API calls carry the key). */
-  readonly public?: boolean;
-};
+/** `GET` (and `HEAD`) routes of the query function, and what each serves. */
+export const QUERY_ROUTES = {
+  '/v1/metrics': 'metrics',
+  '/v1/query': 'query',
+  '/': 'page',
+  '/index.html': 'page',
+  '/dashboard.js': 'script',
+} as const;
 
-export const HTTP_ROUTES: readonly HttpRoute[] = [
-  { method: 'POST', path: '/v1/metrics', api: 'ingest', accepts: 'otlp' },
-  { method: 'POST', path: '/v1/points', api: 'ingest', accepts: 'points' },
-  { method: 'GET', path: '/v1/metrics', api: 'query', serves: 'metrics' },
-  { method: 'GET', path: '/v1/query', api: 'query', serves: 'query' },
-  { method: 'GET', path: '/', api: 'query', serves: 'page', public: true },
-  { method: 'GET', path: '/index.html', api: 'query', serves: 'page', public: true },
-  { method: 'GET', path: '/dashboard.js', api: 'query', serves: 'script', public: true },
-];
+export type IngestRoute = (typeof INGEST_ROUTES)[keyof typeof INGEST_ROUTES];
+export type QueryRoute = (typeof QUERY_ROUTES)[keyof typeof QUERY_ROUTES];
 
-/** The ingest route at `path` (any method: the edge answers 405 to all but POST). */
-export function ingestRoute(path: string): (HttpRoute & { readonly api: 'ingest' }) | undefined {
-  return HTTP_ROUTES.find((r): r is HttpRoute & { api: 'ingest' } => r.api === 'ingest' && r.path === path);
+/** Served without the authorizer: the dashboard's page and script (its API calls carry the key). */
+const PUBLIC: readonly QueryRoute[] = ['page', 'script'];
+
+/** What the ingest route at `path` accepts (any method: the edge answers 405 to all but POST). */
+export function ingestRoute(path: string): IngestRoute | undefined {
+  return Object.hasOwn(INGEST_ROUTES, path) ? INGEST_ROUTES[path as keyof typeof INGEST_ROUTES] : undefined;
 }
 
-/** The query route at `path` (GET and HEAD; the edge answers 405 to other methods). */
-export function queryRoute(path: string): (HttpRoute & { readonly api: 'query' }) | undefined {
-  return HTTP_ROUTES.find((r): r is HttpRoute & { api: 'query' } => r.api === 'query' && r.path === path);
+/** What the query route at `path` serves (the edge answers 405 to methods but GET and HEAD). */
+export function queryRoute(path: string): QueryRoute | undefined {
+  return Object.hasOwn(QUERY_ROUTES, path) ? QUERY_ROUTES[path as keyof typeof QUERY_ROUTES] : undefined;
 }
 
 /** Whether `path` is served without a key, whatever the method. */
 export function isPublicPath(path: string): boolean {
-  return HTTP_ROUTES.some((r) => r.path === path && r.public === true);
+  const route = queryRoute(path);
+  return route !== undefined && PUBLIC.includes(route);
 }
 
 /**

@@ -3,7 +3,8 @@
  * query routes.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { type EdgeProblem, problem } from './problem.js';
+// Type only: the query function's bundle needs no gRPC status table.
+import type { EdgeProblem } from './problem.js';
 
 /** The tenant when no authorizer ran (auth off). */
 export const DEFAULT_TENANT = 'default';
@@ -27,5 +28,5 @@ export function tenantOf(event: APIGatewayProxyEventV2): string | EdgeProblem {
   const tenant =
     typeof lambda === 'object' && lambda !== null ? (lambda as { tenant?: unknown }).tenant : undefined;
   if (typeof tenant === 'string' && TENANT_PATTERN.test(tenant)) return tenant;
-  return problem(403, 'the authorizer gave no valid tenant (1–64 of A–Z a–z 0–9 . _ -)');
+  return { status: 403, message: 'the authorizer gave no valid tenant (1–64 of A–Z a–z 0–9 . _ -)' };
 }

@@ -59,7 +59,7 @@ export function composeQuery(
       checkpoints: new DynamoCloseStore({ client, tableName, clock }),
     },
     metrics: new DynamoMetricCatalog({ client, tableName }),
-    ...(options.dashboard === undefined ? {} : { dashboard: configureDashboard(options.dashboard, config) }),
+    dashboard: options.dashboard && configureDashboard(options.dashboard, config),
     clock,
   };
 }

@@ -34,9 +34,8 @@ export function createQueryHandler(options: QueryHandlerOptions): QueryHttpHandl
     emf.addMetric('Requests', MetricUnit.Count, 1);
     const outcome = await handleQueryEvent(event, options);
     if (outcome.kind === 'queried') {
-      const { tenant, metric, tiers, series, points, durationMs } = outcome;
-      emf.addMetric('QueryPoints', MetricUnit.Count, points);
-      logger.info('query', { tenant, metric, tiers, series, points, durationMs });
+      emf.addMetric('QueryPoints', MetricUnit.Count, outcome.log.points);
+      logger.info('query', { ...outcome.log });
     } else if (outcome.kind === 'failed') {
       logger.error('query failed', { error: outcome.error as Error });
     }

@@ -131,6 +131,7 @@ describe('Function: handleQueryEvent', () => {
       config,
       deps: { reader: { read: async () => [] }, checkpoints: { readCheckpoints: async () => new Map() } },
       metrics: { listMetrics: async () => [] },
+      clock: { nowMs: () => NOW },
     };
     for (const path of ['/', '/dashboard.js']) {
       const { response } = await handleQueryEvent(httpEvent({ method: 'GET', path }), deps);
@@ -141,8 +142,18 @@ describe('Function: handleQueryEvent', () => {
   it('says what happened: a query with its figures for the log, a failure with its error', async () => {
     const { serve } = edge(async () => [record(), record({ startMs: NOW - 60_000, endMs: NOW })]);
     const queried = await serve('GET', '/v1/query', 'metric=cpu&tier=1m&since=1h', 'acme');
-    expect(queried).toMatchObject({ kind: 'queried', tenant: 'acme', metric: 'cpu', tiers: ['1m'] });
-    expect(queried.kind === 'queried' && [queried.series, queried.points]).toEqual([1, 2]);
+    expect(queried).toMatchObject({
+      kind: 'queried',
+      log: { tenant: 'acme', metric: 'cpu', tiers: ['1m'], series: 1, points: 2 },
+    });
+    expect(queried.kind === 'queried' && Object.keys(queried.log)).toEqual([
+      'tenant',
+      'metric',
+      'tiers',
+      'series',
+      'points',
+      'durationMs',
+    ]);
     expect((await serve('GET', '/v1/metrics', '', 'acme')).kind).toBe('answered');
     expect((await serve('GET', '/v1/query', 'metric=cpu&tier=9m')).kind).toBe('answered');
     const error = new Error('boom');

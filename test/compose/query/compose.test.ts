@@ -55,7 +55,7 @@ describe('Function: composeQuery', () => {
       { ...httpEvent({ method: 'GET', path: '/v1/query' }), rawQueryString: 'metric=cpu&tier=1m&since=1h' },
       deps,
     );
-    expect(query).toMatchObject({ kind: 'queried', series: 0, response: { statusCode: 200 } });
+    expect(query).toMatchObject({ kind: 'queried', log: { series: 0 }, response: { statusCode: 200 } });
     expect(deps.dashboard?.js).toBe('x()');
   });
 
