@@ -1,7 +1,7 @@
 /**
  * One ingest request at the HTTP edge: parse the event, call the use case, map the result or the
  * error to a response. No AWS, no logger: the outcome says what happened, and the Lambda shell
- * (functions/ingest) logs it and emits the metrics.
+ * (lib/compose/ingest) logs it and emits the metrics.
  *
  * Which errors are whose (DESIGN.md §11): a body that cannot be decoded is the sender's (400, with the
  * decoder's message); a store that stays throttled is transient (503 + Retry-After); anything else
