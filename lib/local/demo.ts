@@ -8,6 +8,7 @@ import type { AggregateKind, FinalStats } from '../core/aggregate/contract.js';
 import { cumulativeBaseline, encodeTaggedState } from '../core/aggregate/index.js';
 import { kindForPoint } from '../core/aggregate/registry.js';
 import type { WindrowConfig } from '../core/config/config.js';
+import { ConfigError } from '../core/errors.js';
 import { decodeOtlpJson } from '../core/otlp/decode-json.js';
 import type { AttributeSet, MetricContext } from '../core/point.js';
 import { preAggregate } from '../core/preaggregate/preaggregate.js';
@@ -45,7 +46,7 @@ export interface DemoResult {
 export function runDemo(config: WindrowConfig, options: DemoOptions): DemoResult {
   const tiers = config.tiers;
   const first = tiers[0];
-  if (first === undefined) throw new Error('no tiers');
+  if (first === undefined) throw new ConfigError('configuration has no tiers');
   const ids = new SeriesIdCache(config.shards);
   const aggregate = { sketchRelativeAccuracy: config.sketchRelativeAccuracy, sketchMaxBuckets: 2048 };
   const series = new Map<string, SeriesInfo>();

@@ -14,8 +14,9 @@ import type { WriteReport } from '../../app/ports.js';
 import { classifyError, describe, ErrorClass, isRetryable, translateError } from '../shared/sdk-errors.js';
 import { itemSize, MAX_ITEM_BYTES, writeUnits } from './item-size.js';
 import type { TableKey } from './keys.js';
-import { backoffDelayMs, forEachBounded, type RetryOptions } from './retry.js';
+import { forEachBounded, type RetryOptions } from './retry.js';
 import { ATTR } from './table.js';
+import { untilProcessed } from './unprocessed.js';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -46,9 +47,6 @@ export interface BatchWriterOptions {
   /** BatchWriteItem calls in flight at once. */
   readonly concurrency: number;
 }
-
-/** Stops a batch's retries early because another batch already failed. */
-const STOPPED = Symbol('stopped');
 
 export class BatchWriter {
   constructor(private readonly options: BatchWriterOptions) {}
@@ -132,33 +130,20 @@ export class BatchWriter {
     confirm: (items: number) => void,
   ): Promise<void> {
     const { client, tableName, retry } = this.options;
-    let pending = batch;
-    let lastError: unknown;
-    for (let attempt = 1; ; attempt++) {
-      try {
+    await untilProcessed(
+      batch,
+      async (pending) => {
         const output = await client.send(
           new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
         );
         const unprocessed = output.UnprocessedItems?.[tableName] ?? [];
         confirm(pending.length - unprocessed.length);
-        pending = unprocessed;
-        lastError = undefined;
-        if (pending.length === 0) return;
-      } catch (error) {
-        if (!isRetryable(error)) throw error;
-        lastError = error;
-      }
-      if (attempt >= retry.maxAttempts) {
-        if (lastError !== undefined) throw lastError;
-        throw new StoreUnavailableError(
-          `${pending.length} item(s) still unprocessed after ${attempt} attempts`,
-          retry.retryAfterSeconds,
-        );
-      }
-      if (stopped()) throw STOPPED;
-      await retry.sleep(backoffDelayMs(attempt - 1, retry));
-      if (stopped()) throw STOPPED;
-    }
+        return unprocessed;
+      },
+      retry,
+      stopped,
+      (count, attempts) => `${count} item(s) still unprocessed after ${attempts} attempts`,
+    );
   }
 
   private failure(error: unknown, what: string, written: number, unwritten: number): unknown {

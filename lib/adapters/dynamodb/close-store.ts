@@ -21,7 +21,7 @@ import { BatchWriter } from './batch-writer.js';
 import { Checkpoints } from './checkpoints.js';
 import { ClosedStates } from './closed-states.js';
 import { correctionMarkKey, correctionMarkPk, parseCorrectionMarkSk, partialKey } from './keys.js';
-import { queryPartition, safeIntegerOf } from './partition-query.js';
+import { isConditionalCheckFailed, queryPartition, safeIntegerOf } from './partition-query.js';
 import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';
 import { DynamoWindowStore } from './window-store.js';
@@ -189,8 +189,6 @@ export class DynamoCloseStore implements CloseStore {
     const key = correctionMarkKey(tier, windowStartMs, shard);
     const Key = { [ATTR.pk]: { S: key.pk }, [ATTR.sk]: { S: key.sk } };
     const what = `clearCorrectionMark ${key.pk} / ${key.sk}`;
-    const conditionFailed = (error: unknown) =>
-      error instanceof Error && error.name === 'ConditionalCheckFailedException';
     if (seen !== undefined && seen.length > 0) {
       try {
         await withRetry(
@@ -209,7 +207,7 @@ export class DynamoCloseStore implements CloseStore {
           this.retry,
         );
       } catch (error) {
-        if (conditionFailed(error)) return; // already gone
+        if (isConditionalCheckFailed(error)) return; // already gone
         throw error;
       }
     }
@@ -233,7 +231,7 @@ export class DynamoCloseStore implements CloseStore {
         this.retry,
       );
     } catch (error) {
-      if (!conditionFailed(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 }

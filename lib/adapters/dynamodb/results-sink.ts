@@ -52,6 +52,7 @@ import {
 import { shardOf } from '../../core/series/id.js';
 import type { ShardLayout } from '../../core/window/shard-layout.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
+import { isConditionalCheckFailed } from './partition-query.js';
 import { encodeResultPack, type PackedResult, splitChunks } from './results-codec.js';
 import {
   groupPackId,
@@ -389,10 +390,6 @@ export class DynamoResultsSink implements ResultSink {
       throw error;
     }
   }
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 function retentionLookup(

@@ -13,8 +13,9 @@ import { type Attributes, MetricKind, type Scope, type Temporality } from '../..
 import { describe as describeError, isRetryable, translateError } from '../shared/sdk-errors.js';
 import type { Item } from './batch-writer.js';
 import { seriesKeyOf } from './keys.js';
-import { backoffDelayMs, forEachBounded, type RetryOptions, resolveRetry } from './retry.js';
+import { forEachBounded, type RetryOptions, resolveRetry } from './retry.js';
 import { ATTR } from './table.js';
+import { untilProcessed } from './unprocessed.js';
 
 /** BatchGetItem's limit. */
 export const BATCH_GET_MAX_KEYS = 100;
@@ -37,9 +38,6 @@ const ATTRIBUTES = [
 const PROJECTION = ATTRIBUTES.map((_, i) => `#a${i}`).join(', ');
 const PROJECTION_NAMES = Object.fromEntries(ATTRIBUTES.map((name, i) => [`#a${i}`, name]));
 const KINDS = new Set<string>(Object.values(MetricKind));
-
-/** Stops a batch's retries early because another batch already failed. */
-const STOPPED = Symbol('stopped');
 
 export interface DynamoSeriesLookupOptions {
   readonly client: DynamoDBClient;
@@ -126,10 +124,9 @@ export class DynamoSeriesLookup implements SeriesLookup {
   private async getBatch(keys: Item[], stopped: () => boolean): Promise<Item[]> {
     const { retry, tableName } = this;
     const items: Item[] = [];
-    let pending = keys;
-    let lastError: unknown;
-    for (let attempt = 1; ; attempt++) {
-      try {
+    await untilProcessed(
+      keys,
+      async (pending) => {
         const request: KeysAndAttributes = {
           Keys: pending,
           ProjectionExpression: PROJECTION,
@@ -139,24 +136,13 @@ export class DynamoSeriesLookup implements SeriesLookup {
           new BatchGetItemCommand({ RequestItems: { [tableName]: request } }),
         );
         items.push(...(output.Responses?.[tableName] ?? []));
-        pending = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
-        lastError = undefined;
-        if (pending.length === 0) return items;
-      } catch (error) {
-        if (!isRetryable(error)) throw error;
-        lastError = error;
-      }
-      if (attempt >= retry.maxAttempts) {
-        if (lastError !== undefined) throw lastError;
-        throw new StoreUnavailableError(
-          `series lookup: ${pending.length} key(s) still unprocessed after ${attempt} attempts`,
-          retry.retryAfterSeconds,
-        );
-      }
-      if (stopped()) throw STOPPED;
-      await retry.sleep(backoffDelayMs(attempt - 1, retry));
-      if (stopped()) throw STOPPED;
-    }
+        return output.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      },
+      retry,
+      stopped,
+      (count, attempts) => `series lookup: ${count} key(s) still unprocessed after ${attempts} attempts`,
+    );
+    return items;
   }
 
   private remember(cacheKey: string, meta: SeriesMeta): void {

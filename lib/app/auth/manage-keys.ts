@@ -1,9 +1,11 @@
+import { WindrowError } from '../../core/errors.js';
 /** Creating, listing and revoking API keys (`npm run keys`): the key is shown once, only its hash is kept. */
 import { type ApiKeyRecord, type ApiKeyStore, generateApiKey, hashApiKey, keyIdOf } from './api-keys.js';
 
 const TENANT = /^[A-Za-z0-9._-]{1,64}$/;
 
-export class KeyManagementError extends Error {}
+/** A bad argument to key management (the CLI prints it and exits 2). */
+export class KeyManagementError extends WindrowError {}
 
 export async function createApiKey(
   store: ApiKeyStore,

@@ -6,10 +6,10 @@
  * A value of the wrong JSON type throws {@link ShapeError}; the decoder decides whether that damages a
  * single point (refused) or the body (DecodeError), see decode-json.ts.
  */
-import { DecodeError } from '../errors.js';
+import { DecodeError, WindrowError } from '../errors.js';
 
 /** A JSON value of the wrong type or form; internal to the JSON decoders. */
-export class ShapeError extends Error {}
+export class ShapeError extends WindrowError {}
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

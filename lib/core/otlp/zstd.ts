@@ -19,7 +19,7 @@
  */
 import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
-import { DecodeError } from '../errors.js';
+import { DecodeError, WindrowError } from '../errors.js';
 import { PayloadTooLargeError } from './payload-too-large-error.js';
 import { ZSTD_BLOCK_MAX, type ZstdFrame, zstdFrames, zstdWindowCap } from './zstd-frames.js';
 
@@ -59,7 +59,7 @@ export function unzstdBounded(
   }
   const decompress = zlibZstd;
   if (typeof decompress !== 'function') {
-    throw new Error(`unzstdBounded: node:zlib has no zstd in Node ${process.versions.node}`);
+    throw new WindrowError(`unzstdBounded: node:zlib has no zstd in Node ${process.versions.node}`);
   }
   for (const frame of frames) {
     let content: Buffer;
