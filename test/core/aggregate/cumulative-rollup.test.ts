@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cumulativeBaseline, cumulativeKind, DEFAULT_AGGREGATE_OPTIONS } from '#core/aggregate/index.js';
-import { metricContext, numberPoint } from '../support/points.js';
+import { metricContext, numberPoint } from '../../support/points.js';
 
 const context = metricContext({ kind: 'sum', temporality: 2, monotonic: true });
 const MIN = 60_000;
