@@ -99,7 +99,14 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     'synchronous_commit = off',
     'full_page_writes = off',
     'max_connections = 100',
-    ...(timescale ? ["shared_preload_libraries = 'timescaledb'", 'timescaledb.telemetry_level = off'] : []),
+    'max_worker_processes = 32',
+    ...(timescale
+      ? [
+          "shared_preload_libraries = 'timescaledb'",
+          'timescaledb.telemetry_level = off',
+          'timescaledb.max_background_workers = 16',
+        ]
+      : []),
   ];
   // postgresql.auto.conf is read after postgresql.conf: our settings win.
   const conf = join(dataDir, 'postgresql.auto.conf');
