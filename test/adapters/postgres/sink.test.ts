@@ -10,9 +10,9 @@ import { PostgresDatabase } from '../../../lib/adapters/postgres/connection.js';
 import { migrate, pruneExpired, schemaLayout } from '../../../lib/adapters/postgres/schema.js';
 import { PostgresResultSink } from '../../../lib/adapters/postgres/sink.js';
 import { StoreUnavailableError } from '../../../lib/app/errors.js';
-import type { ResultRecord } from '../../../lib/app/results.js';
 import { parseConfig } from '../../../lib/core/config/config.js';
 import { describePostgres, type PostgresServer, startPostgres } from '../../support/postgres.js';
+import { record, T0 } from '../../support/postgres-records.js';
 
 const config = parseConfig({
   tiers: ['1m', '1h'],
@@ -23,35 +23,6 @@ const config = parseConfig({
   retention: { '1m': '30d' },
 });
 const layout = schemaLayout(config);
-const T0 = Date.UTC(2026, 0, 1);
-
-export function record(overrides: Partial<ResultRecord> = {}): ResultRecord {
-  return {
-    tenant: 'acme',
-    seriesId: '0123456789abcdef0123456789abcdef',
-    metric: 'http.server.duration',
-    unit: 'ms',
-    metricKind: 'histogram',
-    attributes: { route: '/api', code: 200 },
-    resource: { 'service.name': 'web' },
-    window: '1m',
-    windowKind: 'tier',
-    startMs: T0,
-    endMs: T0 + 60_000,
-    version: 1,
-    stats: {
-      count: 3,
-      sum: 6,
-      min: 1,
-      max: 3,
-      avg: 2,
-      stddev: 0.816,
-      percentiles: { p50: 2, p99: 3, 'p99.9': 3 },
-      buckets: { bounds: [1, 2], counts: [1, 1, 1] },
-    },
-    ...overrides,
-  };
-}
 
 for (const timescale of [false, true]) {
   describePostgres(`PostgreSQL results sink (${timescale ? 'TimescaleDB' : 'plain PostgreSQL'})`, () => {
