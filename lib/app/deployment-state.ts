@@ -95,7 +95,7 @@ export class DeploymentState {
     let addedTiers: readonly string[] = [];
     const record = await this.update((stored) => {
       if (stored === undefined) return this.initial();
-      const change = this.check(stored, nowMs);
+      const change = this.changeOrRefuse(stored, nowMs);
       addedTiers = change.addedTiers;
       const layout = new ShardLayout(stored.epochs).changedTo(this.config.shards, nowMs, boundary);
       return layout.epochs === stored.epochs && change.settings === stored.settings
@@ -103,6 +103,16 @@ export class DeploymentState {
         : { epochs: layout.epochs, settings: change.settings };
     });
     return { layout: this.remember(record, nowMs).layout, addedTiers };
+  }
+
+  /**
+   * Whether the configuration can run on the recorded state, without recording anything (the local
+   * runner at start: recording is the planner's, which acts on what a change adds).
+   * @throws {IncompatibleConfigError} when it cannot.
+   */
+  async check(): Promise<void> {
+    const stored = await this.store?.read();
+    if (stored !== undefined) this.changeOrRefuse(stored, this.clock.nowMs());
   }
 
   private async known(): Promise<Known> {
@@ -117,7 +127,7 @@ export class DeploymentState {
     if (this.cached !== undefined && nowMs - this.cached.atMs < LAYOUT_CACHE_MS) return this.cached;
     const record = await this.update((stored) => {
       if (stored === undefined) return this.initial();
-      this.check(stored, nowMs);
+      this.changeOrRefuse(stored, nowMs);
       return stored;
     });
     return this.remember(record, nowMs);
@@ -128,7 +138,7 @@ export class DeploymentState {
   }
 
   /** The settings change, or the refusal; a record from before settings were kept takes the config's. */
-  private check(stored: DeploymentRecord, nowMs: number) {
+  private changeOrRefuse(stored: DeploymentRecord, nowMs: number) {
     const change = settingsChange(
       stored.settings ?? initialSettings(this.config),
       this.config,

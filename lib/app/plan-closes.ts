@@ -3,7 +3,7 @@ import { windowStart } from '../core/window/window.js';
 import type { Checkpoint, CloseJob, CloseQueue, CloseStore } from './close-ports.js';
 import { DeploymentState } from './deployment-state.js';
 import type { Clock } from './ports.js';
-import { backfillAddedTier } from './tier-backfill.js';
+import { backfillAddedTier, resumeReaddedTier } from './tier-backfill.js';
 
 export interface PlanDeps {
   readonly store: CloseStore;
@@ -100,6 +100,10 @@ export async function planCloses(deps: PlanDeps, options: PlanOptions = {}): Pro
         });
         checkpoints.set(shard, checkpoint);
         initialized++;
+      } else if (child !== undefined && childCheckpoint !== undefined && addedTiers.includes(tier.name)) {
+        // Added back after a removal: its checkpoints are from before. The windows of its absence get
+        // no results; the window holding the child's next close gets its closed children handed up.
+        checkpoint = await resumeReaddedTier(store, config, tier, child, shard, checkpoint, childCheckpoint);
       }
       const childDone = childCheckpoint?.closedThroughMs ?? Number.POSITIVE_INFINITY;
       let count = 0;

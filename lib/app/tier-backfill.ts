@@ -14,8 +14,9 @@ import type { WindrowConfig } from '../core/config/config.js';
 import { packStatesChunked } from '../core/preaggregate/partial-codec.js';
 import { seriesIdBytes } from '../core/series/id.js';
 import type { Tier } from '../core/window/tiers.js';
+import { windowStart } from '../core/window/window.js';
 import { keepMs } from './close/retention.js';
-import type { CloseStore } from './close-ports.js';
+import type { Checkpoint, CloseStore } from './close-ports.js';
 import { MAX_PARTIAL_CHUNK_BYTES } from './partials.js';
 
 /**
@@ -64,4 +65,32 @@ export async function backfillAddedTier(
     );
   }
   return first;
+}
+
+/**
+ * A tier removed and added back keeps its old checkpoints: resumed from them, it would close the
+ * windows of its absence empty (their children never handed up) and the window holding the child's
+ * next close short. Instead it starts again like a tier just added — at that window, with its
+ * closed children handed up (or the next whole window when their kept state is gone) — and the
+ * checkpoint moves forward over the windows of its absence, which get no results.
+ */
+export async function resumeReaddedTier(
+  store: CloseStore,
+  config: WindrowConfig,
+  tier: Tier,
+  child: Tier,
+  shard: number,
+  checkpoint: Checkpoint,
+  childCheckpoint: Checkpoint,
+): Promise<Checkpoint> {
+  const childNext = childCheckpoint.closedThroughMs + child.sizeMs;
+  const first = windowStart(childNext, tier);
+  if (checkpoint.closedThroughMs >= first) return checkpoint; // already past: nothing was missed
+  const start = await backfillAddedTier(store, config, tier, child, shard, first, childNext, true);
+  const closedThroughMs = start - tier.sizeMs;
+  if (closedThroughMs <= checkpoint.closedThroughMs) return checkpoint;
+  const moved = await store.advanceCheckpoint(tier.level, shard, checkpoint.closedThroughMs, closedThroughMs);
+  return moved
+    ? { ...checkpoint, closedThroughMs }
+    : ((await store.readCheckpoints(tier.level)).get(shard) ?? checkpoint);
 }

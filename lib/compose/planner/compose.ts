@@ -58,8 +58,9 @@ export function composePlanner(
 }
 
 /**
- * The deployment's record made to follow the configuration, once: what the planner does on every
- * run, for the local runner to refuse at start a configuration its data directory cannot follow.
+ * Whether the configuration can run on the deployment's recorded state (the planner's check, without
+ * recording the change: the planner records it on its next run and acts on what it adds), for the
+ * local runner to refuse at start a configuration its data directory cannot follow.
  *
  * @throws {IncompatibleConfigError} when the configuration cannot run on the recorded state
  */
@@ -70,5 +71,5 @@ export async function reconcileDeployment(
 ): Promise<void> {
   const { tableName, config } = environment;
   const store = new DynamoDeploymentStateStore({ client: clients.dynamo, tableName });
-  await new DeploymentState(config, clock, store).reconcile();
+  await new DeploymentState(config, clock, store).check();
 }
