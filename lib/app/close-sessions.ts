@@ -37,8 +37,10 @@ import type { ResultSink, SupersededResult } from './results.js';
  * - a re-close derives the session around the re-closed pane for each changed series: if that
  *   session has ended it is emitted at once — with a version above every result it replaces, and
  *   the results it replaces (another start: the late point moved its start, or bridged two
- *   sessions) superseded; if it holds an open session, that session's emission will derive it;
- *   otherwise it waits as a pending session that the shard's next first closes emit once its gap
+ *   sessions) superseded; if it holds an open session, that session's emission will derive it
+ *   (and a pending session is left too, which the series' next first close drops while the session
+ *   is open: the close ending the session may have derived it just before the late pane record);
+ *   otherwise it waits as a pending session that the series' next first closes emit once its gap
  *   has passed (the re-close never writes open sessions, which first closes own);
  * - emitted sessions are recorded in the session index (per series, config and start: bounds,
  *   version, fingerprint of what they were derived from) until no late point can reach them, so a
@@ -60,8 +62,11 @@ import type { ResultSink, SupersededResult } from './results.js';
  * view, which may bring back a superseded result until the series' next changed derivation
  * supersedes it again (superseded index records are superseded again on every re-emission). Late
  * points of one request for several windows are re-closed window by window, so a session may first
- * be re-emitted with some of them and then again with all. After a change of `shards`, pending
- * sessions of a retired shard are not handed over with its open sessions.
+ * be re-emitted with some of them and then again with all.
+ *
+ * Across a change of `shards` (lib/app/session-handover.ts) a re-close finds its series' open session
+ * and closed panes wherever they are now, and puts a pending session where the series' next
+ * first-tier closes read them; a first close reads only its own series' pending sessions.
  */
 export interface SessionStepInput {
   readonly shard: number;
@@ -85,9 +90,53 @@ export interface SessionContext {
   readonly correction?: {
     /** The pane's closed state before this close (chunks), to tell which series changed. */
     readonly previousChunks: readonly Uint8Array[];
-    /** End of the shard's last closed first-tier window: sessions ending before it are complete. */
-    readonly frontierEndMs: number;
+    /** Where the changed series' sessions are now (they may have moved shard since the pane). */
+    readonly homes: SessionHomes;
   };
+}
+
+/**
+ * Where a re-close finds the sessions of its series, which may have moved to another shard since the
+ * re-closed pane (a change of `shards`: lib/app/session-handover.ts implements it).
+ */
+export interface SessionHomes {
+  /**
+   * The open sessions of these series wherever they are (by {@link sessionKey}), and per series id the
+   * end of its last closed first-tier pane: its sessions ending before it are complete.
+   */
+  locate(series: readonly { tenant: string; seriesId: string }[]): Promise<{
+    readonly open: ReadonlyMap<string, OpenSession>;
+    readonly frontierEndMs: ReadonlyMap<string, number>;
+  }>;
+  /** Stores pending sessions where a later first-tier close of their series reads them. */
+  writePending(pending: readonly { session: PendingSession; expiresAtSec: number }[]): Promise<void>;
+}
+
+/**
+ * The gap of a session config name, also for a config no longer configured (`session:<gap>`);
+ * `fallbackMs` when the name says none.
+ */
+export function sessionGapMs(config: WindrowConfig, name: string, fallbackMs: number): number {
+  const gap = config.sessions.find((s) => s.name === name)?.gapMs;
+  if (gap !== undefined) return gap;
+  try {
+    return parseDuration(name.slice(name.indexOf(':') + 1));
+  } catch {
+    return fallbackMs;
+  }
+}
+
+/**
+ * When a pending session's item may go: long after any late point can reach it (its pane, its gap,
+ * then the horizon and the slack twice).
+ */
+export function pendingExpiresAtSec(
+  config: WindrowConfig,
+  tierSizeMs: number,
+): (pending: PendingSession) => number {
+  const finalAfterMs = config.correctionHorizonMs + FINAL_SLACK_MS;
+  return (p) =>
+    Math.ceil((p.anchorMs + tierSizeMs + sessionGapMs(config, p.name, tierSizeMs) + 2 * finalAfterMs) / 1000);
 }
 
 /**
@@ -203,7 +252,7 @@ export async function stepSessions(
     return work.correction(
       active.filter((a) => changed.has(a.series.seriesId)),
       [...changed].map((id) => sessionSeries.get(id) as MergedSeries),
-      input.correction.frontierEndMs,
+      input.correction.homes,
     );
   }
   return work.firstClose(active, [...sessionSeries.values()]);
@@ -236,13 +285,7 @@ class SessionWork {
 
   /** The gap of a config name, also for a config no longer configured (`session:<gap>`). */
   gapOf(name: string): number {
-    const gap = this.gaps.get(name);
-    if (gap !== undefined) return gap;
-    try {
-      return parseDuration(name.slice(name.indexOf(':') + 1));
-    } catch {
-      return this.tierSizeMs;
-    }
+    return this.gaps.get(name) ?? sessionGapMs(this.input.config, name, this.tierSizeMs);
   }
 
   private get maxGapMs(): number {
@@ -449,30 +492,41 @@ class SessionWork {
     return this.output([...upserts.values()], [...deletes.values()], [], done);
   }
 
-  /** A re-close: derive the sessions around the pane of every changed series. */
+  /**
+   * A re-close: derive the sessions around the pane of every changed series. The series' open
+   * sessions are read after its pane records are written, wherever they are (`homes`).
+   */
   async correction(
     active: readonly SessionActivity[],
     series: readonly MergedSeries[],
-    frontierEndMs: number,
+    homes: SessionHomes,
   ): Promise<SessionOutput> {
     if (active.length === 0) return this.output([], [], [], []);
     await this.writePanes(series);
-    const { shard, pane } = this.input;
-    const open = new Map((await this.sessions.readOpenSessions(shard)).map((s) => [sessionKey(s), s]));
+    const { pane } = this.input;
+    const located = await homes.locate(series);
     const waiting: PendingSession[] = [];
     const seen = new Set<string>();
     for (const { series: s, name } of active) {
       const key = { tenant: s.tenant, seriesId: s.seriesId, name };
       if (seen.has(sessionKey(key))) continue;
       seen.add(sessionKey(key));
-      const session = open.get(sessionKey(key));
+      const session = located.open.get(sessionKey(key));
       const derived = await this.derive(key, pane.startMs, session);
       if (derived === undefined) continue;
-      if (session !== undefined && holdsOpen(derived.chain, session)) continue; // emitted when it ends
+      const pending = { ...key, anchorMs: pane.startMs, version: this.input.version };
+      if (session !== undefined && holdsOpen(derived.chain, session)) {
+        // Its emission derives it when it ends. Pending as well: the close ending it may have derived
+        // it before this pane record was written (and delete it after this read); the series' next
+        // first close then emits it again, or finds it still open and drops the pending one.
+        waiting.push(pending);
+        continue;
+      }
+      const frontierEndMs = located.frontierEndMs.get(s.seriesId) ?? pane.endMs;
       if (derived.chain.lastEventMs + this.gapOf(name) < frontierEndMs) this.emit(key, derived);
-      else waiting.push({ ...key, anchorMs: pane.startMs, version: this.input.version });
+      else waiting.push(pending);
     }
-    return this.output([], [], waiting, []);
+    return this.output([], [], waiting, [], homes);
   }
 
   private output(
@@ -480,6 +534,7 @@ class SessionWork {
     deletes: readonly OpenSession[],
     waiting: readonly PendingSession[],
     done: readonly PendingSession[],
+    homes?: SessionHomes,
   ): SessionOutput {
     const { store, sessions, input } = this;
     const indexWrites: { session: EmittedSession; expiresAtSec: number }[] = [];
@@ -512,16 +567,9 @@ class SessionWork {
         if (upserts.length > 0) await sessions.writeOpenSessions(input.shard, upserts);
         if (deletes.length > 0) await sessions.deleteOpenSessions(input.shard, deletes);
         if (waiting.length > 0) {
-          await store.writePending(
-            input.shard,
-            waiting.map((session) => ({
-              session,
-              expiresAtSec: Math.ceil(
-                (session.anchorMs + this.tierSizeMs + this.gapOf(session.name) + 2 * this.finalAfterMs) /
-                  1000,
-              ),
-            })),
-          );
+          const expiresAtSec = pendingExpiresAtSec(input.config, this.tierSizeMs);
+          const writes = waiting.map((session) => ({ session, expiresAtSec: expiresAtSec(session) }));
+          await (homes === undefined ? store.writePending(input.shard, writes) : homes.writePending(writes));
         }
         if (done.length > 0) await store.deletePending(input.shard, done);
       },

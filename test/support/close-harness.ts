@@ -6,11 +6,13 @@
 import { WindowNotReadyError } from '#app/close-errors.js';
 import type { CloseJob } from '#app/close-ports.js';
 import { type CloseDeps, type CloseOutcome, type CloseStep, closeWindow } from '#app/close-window.js';
+import { DeploymentState } from '#app/deployment-state.js';
 import { ingest } from '#app/ingest.js';
 import { planCloses } from '#app/plan-closes.js';
 import type { ResultSink } from '#app/results.js';
 import type { WindrowConfig } from '#core/config/config.js';
 import { SeriesIdCache } from '#core/series/id.js';
+import type { ShardEpoch } from '#core/window/shard-layout.js';
 import {
   MemoryLookup,
   MemoryQueue,
@@ -43,12 +45,28 @@ export class CloseHarness {
   /** Jobs that failed with anything but WindowNotReadyError, with their error. */
   readonly failures: { job: CloseJob; error: unknown }[] = [];
 
+  /** The shard layout every side sees (a change of `shards` recorded as epochs); none: `config.shards`. */
+  readonly deployment: DeploymentState | undefined;
+
   constructor(
     readonly config: WindrowConfig,
     nowMs: number,
+    epochs?: readonly ShardEpoch[],
   ) {
     this.clock = new ManualClock(nowMs);
     this.ids = new SeriesIdCache(config.shards);
+    if (epochs !== undefined) {
+      // The deployment record as a planner that saw the change would have left it.
+      let record: { epochs: readonly ShardEpoch[]; revision: number } | undefined = { epochs, revision: 1 };
+      this.deployment = new DeploymentState(config, this.clock, {
+        read: async () => record,
+        write: async (next, expected) => {
+          if (expected !== record?.revision) return false;
+          record = { ...next, revision: (expected ?? 0) + 1 };
+          return true;
+        },
+      });
+    }
   }
 
   get closeDeps(): CloseDeps {
@@ -60,6 +78,7 @@ export class CloseHarness {
       clock: this.clock,
       config: this.config,
       afterStep: (step, job) => this.afterStep?.(step, job),
+      ...(this.deployment === undefined ? {} : { deployment: this.deployment }),
     };
   }
 
@@ -77,13 +96,26 @@ export class CloseHarness {
     );
     return ingest(
       { tenant, format: 'points', body },
-      { store: this.store, catalog: this.catalog, clock: this.clock, config: this.config, ids: this.ids },
+      {
+        store: this.store,
+        catalog: this.catalog,
+        clock: this.clock,
+        config: this.config,
+        ids: this.ids,
+        ...(this.deployment === undefined ? {} : { deployment: this.deployment }),
+      },
     );
   }
 
   /** One planner run, then every queued job (and the jobs they cascade to), retried until done. */
   async tick(): Promise<void> {
-    await planCloses({ store: this.store, queue: this.queue, clock: this.clock, config: this.config });
+    await planCloses({
+      store: this.store,
+      queue: this.queue,
+      clock: this.clock,
+      config: this.config,
+      ...(this.deployment === undefined ? {} : { deployment: this.deployment }),
+    });
     for (let round = 0; round < 50; round++) {
       const jobs = this.queue.drain();
       if (jobs.length === 0) return;

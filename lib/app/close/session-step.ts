@@ -2,7 +2,8 @@
  * Close step 3c (first-tier windows with sessions configured): advance the shard's sessions by this
  * pane — or, on a re-close, re-derive the session around the late data — and add the sessions to
  * emit to the outputs (close-sessions.ts). Across a change of `shards`, this shard first takes over
- * its series' open sessions (session-handover.ts).
+ * its series' open and pending sessions, and a re-close finds its series' sessions in the shard they
+ * moved to (session-handover.ts).
  */
 import type { AggregateOptions } from '../../core/aggregate/contract.js';
 import type { MergedSeries } from '../../core/close/merge.js';
@@ -18,9 +19,9 @@ import type {
   SeriesLookup,
   SessionStore,
 } from '../close-ports.js';
-import { type SessionOutput, sessionLedgerOf, stepSessions } from '../close-sessions.js';
+import { pendingExpiresAtSec, type SessionOutput, sessionLedgerOf, stepSessions } from '../close-sessions.js';
 import type { SeriesMeta } from '../ports.js';
-import { handOverSessions, ownSessions } from '../session-handover.js';
+import { handOverSessions, ownLedger, ownSessions, sessionHomes } from '../session-handover.js';
 import type { CloseOutput } from './records.js';
 
 export interface SessionStepInput {
@@ -57,7 +58,17 @@ export async function sessionStep(
     throw new WindrowError('session windows are configured but no session store');
   const { windowStartMs: start, shard } = job;
   const end = start + tier.sizeMs;
-  await handOverSessions(deps.sessions, deps.store, layout, shard, start, tier.sizeMs);
+  const ledger = sessionLedgerOf(deps.sessions);
+  await handOverSessions(
+    deps.sessions,
+    ledger,
+    deps.store,
+    layout,
+    shard,
+    start,
+    tier.sizeMs,
+    pendingExpiresAtSec(config, tier.sizeMs),
+  );
   const sessions = await stepSessions(
     ownSessions(deps.sessions, layout, shard, start),
     shard,
@@ -68,13 +79,23 @@ export async function sessionStep(
     aggregate,
     version,
     {
-      ledger: sessionLedgerOf(deps.sessions),
+      ledger: ownLedger(ledger, layout, shard, start),
       nowMs,
       ...(job.correction
         ? {
             correction: {
               previousChunks: previousSelf?.chunks ?? [],
-              frontierEndMs: (checkpoint?.closedThroughMs ?? start) + tier.sizeMs,
+              // The series may have moved shard since this pane (session-handover.ts).
+              homes: sessionHomes({
+                sessions: deps.sessions,
+                ledger,
+                store: deps.store,
+                layout,
+                shard,
+                paneMs: start,
+                tierSizeMs: tier.sizeMs,
+                closedThroughMs: checkpoint?.closedThroughMs ?? start,
+              }),
             },
           }
         : {}),
