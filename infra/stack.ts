@@ -68,6 +68,12 @@ export class WindrowStack extends Stack {
     // Results: the DynamoDB results table, or Timestream (one table per tier and window kind).
     let timestreamTables: CfnTable[] = [];
     let timestreamDatabase: CfnDatabase | undefined;
+    if (config.sink === 'postgres') {
+      // Issue 14 item 5 (Secrets Manager, VPC options) is not built yet: refuse rather than deploy Timestream.
+      throw new Error(
+        'sink "postgres" cannot be deployed with the CDK app yet: it runs locally (npm start -- --sink postgres)',
+      );
+    }
     if (config.sink === 'dynamodb') {
       this.resultsTable = table(this, 'Results', resultsTable);
       environment.WINDROW_RESULTS_TABLE = this.resultsTable.tableName;

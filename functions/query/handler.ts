@@ -2,11 +2,12 @@
  * The query Lambda: `GET /v1/metrics`, `GET /v1/query` and the dashboard (`GET /`, `/dashboard.js`)
  * behind the HTTP API. Built once at cold start from `WINDROW_STATE_TABLE` (checkpoints, the metric
  * index, the series catalog), `WINDROW_CONFIG`, and the sink's store: `WINDROW_RESULTS_TABLE` for
- * `dynamodb`, `WINDROW_TIMESTREAM_DATABASE` for `timestream`. A missing or bad variable fails the
+ * `dynamodb`, `WINDROW_TIMESTREAM_DATABASE` for `timestream`, `WINDROW_POSTGRES_URL` for `postgres`. A missing or bad variable fails the
  * init, not every request. The dashboard comes from the module `npm run build:dashboard` generates,
  * so the function carries two strings and no esbuild.
  */
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
+import { PostgresDatabase } from '../../lib/adapters/postgres/connection.js';
 import { createTimestreamQueryClient } from '../../lib/adapters/timestream/reader.js';
 import { LAMBDA_SDK_MAX_ATTEMPTS } from '../../lib/compose/environment.js';
 import { composeQuery, readQueryEnvironment } from '../../lib/compose/query/compose.js';
@@ -23,6 +24,10 @@ export const handler = createQueryHandler(
       dynamo: createDynamoClient({ maxAttempts }),
       timestreamQuery:
         environment.sink.kind === 'timestream' ? createTimestreamQueryClient({ maxAttempts }) : undefined,
+      postgres:
+        environment.sink.kind === 'postgres'
+          ? new PostgresDatabase({ url: environment.sink.url }, environment.config)
+          : undefined,
     },
     { dashboard: { html: DASHBOARD_HTML, js: DASHBOARD_JS } },
   ),

@@ -7,12 +7,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { PostgresDatabase } from '../adapters/postgres/connection.js';
 import type { CloseOutcome } from '../app/close-window.js';
 import type { Clock } from '../app/ports.js';
 import { composeClose } from '../compose/close-worker/compose.js';
 import { type CloseWorkerHandler, createCloseWorkerHandler } from '../compose/close-worker/create-handler.js';
 import { composePlanner } from '../compose/planner/compose.js';
 import { createPlannerHandler, type PlannerHandler } from '../compose/planner/create-handler.js';
+import type { SinkSettings } from '../compose/sinks/settings.js';
 import type { WindrowConfig } from '../core/config/config.js';
 import { lambdaContext } from './apigw-bridge.js';
 import { type DeadLetter, LocalCloseQueue } from './close-queue.js';
@@ -23,6 +25,10 @@ export interface LocalCloserOptions {
   readonly client: DynamoDBClient;
   readonly stateTable: string;
   readonly resultsTable: string;
+  /** Where results go (default: the DynamoDB results table `resultsTable`). */
+  readonly sink?: SinkSettings;
+  /** The PostgreSQL pool, when `sink` is PostgreSQL. */
+  readonly postgres?: PostgresDatabase;
   /** Where status lines and dead letters go (default: nowhere). */
   readonly log?: (line: string) => void;
   /** Handler log level (default WARN: the status line is the summary). */
@@ -66,8 +72,8 @@ export class LocalCloser {
     // Composed as the Lambdas compose them (lib/compose), on dynalite's client and this queue.
     const state = { tableName: stateTable, config };
     const close = composeClose(
-      { ...state, sink: { kind: 'dynamodb', resultsTable: options.resultsTable } },
-      { dynamo: client },
+      { ...state, sink: options.sink ?? { kind: 'dynamodb', resultsTable: options.resultsTable } },
+      { dynamo: client, postgres: options.postgres },
       clock,
     );
     const plan = composePlanner(state, { dynamo: client, queue: this.queue }, clock);

@@ -2,6 +2,7 @@
  * `npm start`: windrow on a laptop. dynalite in memory (or on disk with --data-dir), the ingest
  * handler behind http://127.0.0.1:4318, the configuration printed at start; Ctrl-C stops it cleanly.
  */
+import { redactUrl } from '../adapters/postgres/connection.js';
 import { describeConfig } from '../core/config/config.js';
 import { WindrowError } from '../core/errors.js';
 import { startDemoTraffic } from './demo-sdk.js';
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<void> {
     tickMs: options.tickMs,
     auth: options.auth,
     dynamoPort: options.dynamoPort,
+    postgresUrl: options.postgresUrl,
     log: (line) => console.log(line),
   });
   const url = stack.url;
@@ -43,7 +45,11 @@ async function main(argv: string[]): Promise<void> {
       : `auth: OFF — ANYONE who can reach ${url} writes and reads as tenant "default" (npm start -- --auth to require API keys)`
   }
   configuration: ${JSON.stringify(describeConfig(options.config))}
-  planner and close worker every ${options.tickMs / 1000}s; results in the DynamoDB table windrow-results
+  planner and close worker every ${options.tickMs / 1000}s; results in ${
+    options.postgresUrl === undefined
+      ? 'the DynamoDB table windrow-results'
+      : `PostgreSQL ${redactUrl(options.postgresUrl)} (view windrow_results)`
+  }
   status per tick: points in | windows closed per tier | close lag | corrections | queued | dead letters
   query:  curl '${url}/v1/query?metric=NAME&since=1h'   or   npx windrow query --metric NAME --since 1h
 

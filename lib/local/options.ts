@@ -22,6 +22,11 @@ export interface LocalOptions {
   readonly auth: boolean;
   /** dynalite's port, where `npm run keys` finds the local table (default 4319). */
   readonly dynamoPort: number;
+  /**
+   * The PostgreSQL sink's URL (`--sink postgres`): `--postgres-url`, else `WINDROW_POSTGRES_URL`, else
+   * `"postgres": {"url": …}` in the configuration file. Undefined for the other sinks.
+   */
+  readonly postgresUrl: string | undefined;
 }
 
 export const LOCAL_USAGE = `usage: npm start -- [options]
@@ -34,7 +39,9 @@ export const LOCAL_USAGE = `usage: npm start -- [options]
   --horizon DUR      correction horizon, e.g. 24h
   --shards N         shards per tier
   --tick DUR         how often the scheduled functions run locally (default 5s)
-  --sink NAME        dynamodb (default locally) or timestream
+  --sink NAME        dynamodb (default locally) or postgres (timestream runs only in AWS)
+  --postgres-url URL the PostgreSQL sink's database, postgres://user:password@host:5432/db
+                     (else WINDROW_POSTGRES_URL, else "postgres": {"url": …} in the --config file)
   --demo             also send demo traffic (three services through the OpenTelemetry SDK)
   --auth             require API keys (Authorization: Bearer <key>; npm run keys -- create --tenant NAME)
   --dynamo-port N    dynalite's port, for npm run keys (default 4319)`;
@@ -43,7 +50,10 @@ export const LOCAL_USAGE = `usage: npm start -- [options]
  * Parses argv into options. Unknown flags, unknown config keys and bad values throw ConfigError with
  * a message naming them.
  */
-export function parseLocalOptions(argv: readonly string[]): LocalOptions {
+export function parseLocalOptions(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): LocalOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -59,6 +69,7 @@ export function parseLocalOptions(argv: readonly string[]): LocalOptions {
         shards: { type: 'string' },
         tick: { type: 'string' },
         sink: { type: 'string' },
+        'postgres-url': { type: 'string' },
         demo: { type: 'boolean' },
         auth: { type: 'boolean' },
         'dynamo-port': { type: 'string' },
@@ -91,7 +102,15 @@ export function parseLocalOptions(argv: readonly string[]): LocalOptions {
   if (text('horizon') !== undefined) input.correctionHorizon = text('horizon');
   if (text('shards') !== undefined) input.shards = Number(text('shards'));
   if (text('sink') !== undefined) input.sink = text('sink') as 'dynamodb';
-  const config = parseConfig(input);
+  // `postgres` is the local runner's (a URL may hold a password): never part of the configuration.
+  const { postgres: filePostgres, ...configInput } = input;
+  const config = parseConfig(configInput);
+  const postgresUrl = postgresUrlOf(text('postgres-url'), env.WINDROW_POSTGRES_URL, filePostgres);
+  if (config.sink === 'postgres' && postgresUrl === undefined) {
+    throw new ConfigError(
+      'the postgres sink needs a database: --postgres-url URL, WINDROW_POSTGRES_URL, or "postgres": {"url": …} in the --config file',
+    );
+  }
   const port = text('port') === undefined ? 4318 : Number(text('port'));
   const dynamoPort = text('dynamo-port') === undefined ? 4319 : Number(text('dynamo-port'));
   if (!Number.isInteger(dynamoPort) || dynamoPort < 0 || dynamoPort > 65535)
@@ -107,5 +126,32 @@ export function parseLocalOptions(argv: readonly string[]): LocalOptions {
     demo: values.demo === true,
     auth: values.auth === true,
     dynamoPort,
+    postgresUrl: config.sink === 'postgres' ? postgresUrl : undefined,
   };
+}
+
+/** The flag wins over the variable, the variable over the file; blank counts as unset. */
+function postgresUrlOf(
+  flag: string | undefined,
+  variable: string | undefined,
+  file: unknown,
+): string | undefined {
+  let fromFile: string | undefined;
+  if (file !== undefined) {
+    const url = (file as { url?: unknown } | null)?.url;
+    if (typeof file !== 'object' || file === null || Array.isArray(file) || typeof url !== 'string') {
+      throw new ConfigError('--config: "postgres" must be {"url": "postgres://…"}');
+    }
+    const extra = Object.keys(file).filter((k) => k !== 'url');
+    if (extra.length > 0) throw new ConfigError(`--config: postgres: unknown key "${extra[0]}"`);
+    fromFile = url;
+  }
+  for (const url of [flag, variable, fromFile]) {
+    if (url === undefined || url.trim() === '') continue;
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new ConfigError('the PostgreSQL URL must start with postgres:// or postgresql://');
+    }
+    return url;
+  }
+  return undefined;
 }

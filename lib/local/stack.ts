@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-keys.js';
 import { createResultsTable, createWindowStateTable } from '../adapters/dynamodb/table.js';
 import { apiFor, isPublicPath } from '../adapters/http/routes.js';
+import { PostgresDatabase, redactUrl } from '../adapters/postgres/connection.js';
 import { IncompatibleConfigError } from '../app/deployment-state.js';
 import type { Clock } from '../app/ports.js';
 import { systemClock } from '../app/ports.js';
@@ -19,6 +20,7 @@ import { createIngestHandler } from '../compose/ingest/create-handler.js';
 import { reconcileDeployment } from '../compose/planner/compose.js';
 import { composeQuery } from '../compose/query/compose.js';
 import { createQueryHandler } from '../compose/query/create-handler.js';
+import type { SinkSettings } from '../compose/sinks/settings.js';
 import type { WindrowConfig } from '../core/config/config.js';
 import { ConfigError, WindrowError } from '../core/errors.js';
 import type { DashboardAssets } from '../dashboard/assets.js';
@@ -77,6 +79,8 @@ export interface LocalStackOptions {
   readonly dashboard?: DashboardAssets;
   /** Status lines and dead letters of the scheduled side. */
   readonly log?: (line: string) => void;
+  /** The database of `sink: 'postgres'` (window state stays in dynalite). */
+  readonly postgresUrl?: string;
 }
 
 export interface LocalStack {
@@ -101,14 +105,34 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     path: options.dataDir,
     ...(options.dynamoPort === undefined ? {} : { port: options.dynamoPort }),
   }).catch(inUseAs('dynalite', options.dynamoPort ?? 0));
-  if (options.config.sink !== 'dynamodb') {
+  if (options.config.sink === 'timestream') {
     await db.stop();
-    throw new ConfigError('the local stack writes results to DynamoDB (dynalite): use --sink dynamodb');
+    throw new ConfigError(
+      'Timestream runs only in AWS: locally use --sink dynamodb (dynalite) or --sink postgres',
+    );
   }
+  // The sink: the DynamoDB results table in dynalite, or PostgreSQL (window state stays in dynalite).
+  let sink: SinkSettings = { kind: 'dynamodb', resultsTable: RESULTS_TABLE };
+  let postgres: PostgresDatabase | undefined;
   try {
     await createWindowStateTable(db.client, STATE_TABLE);
     await createResultsTable(db.client, RESULTS_TABLE);
+    if (options.config.sink === 'postgres') {
+      const url = options.postgresUrl;
+      if (url === undefined) throw new ConfigError('the postgres sink needs a database URL (--postgres-url)');
+      sink = { kind: 'postgres', url };
+      postgres = new PostgresDatabase({ url, max: 4, connectTimeoutSeconds: 5 }, options.config);
+      // Reached and migrated before serving: a database that is down is said at once, by its URL.
+      await postgres.schema().catch((error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new ConfigError(
+          reason.includes(redactUrl(url)) ? reason : `PostgreSQL at ${redactUrl(url)}: ${reason}`,
+          { cause: error },
+        );
+      });
+    }
   } catch (error) {
+    await postgres?.close();
     await db.stop();
     throw error;
   }
@@ -119,6 +143,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     await reconcileDeployment(state, clients, clock);
   } catch (error) {
+    await postgres?.close();
     await db.stop();
     if (error instanceof IncompatibleConfigError) {
       throw new ConfigError(`${error.problems.join('\n')}\n(see "Changing the configuration" in the README)`);
@@ -131,6 +156,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     client: db.client,
     stateTable: STATE_TABLE,
     resultsTable: RESULTS_TABLE,
+    sink,
+    postgres,
     log: options.log,
     logLevel: options.quiet ? 'SILENT' : 'WARN',
   });
@@ -144,10 +171,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
   });
   if (options.tickMs !== undefined && options.tickMs > 0) closer.start(options.tickMs);
-  const query = composeQuery({ ...state, sink: { kind: 'dynamodb', resultsTable: RESULTS_TABLE } }, clients, {
-    clock,
-    dashboard: options.dashboard ?? buildDashboard,
-  });
+  const query = composeQuery(
+    { ...state, sink },
+    { ...clients, postgres },
+    {
+      clock,
+      dashboard: options.dashboard ?? buildDashboard,
+    },
+  );
   const queryHandler = createQueryHandler(query);
 
   // API keys, for `npm run keys` and tests.
@@ -234,6 +265,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
   }).catch(async (error: unknown) => {
     await closer.stop();
+    await postgres?.close();
     await db.stop();
     inUseAs('http', port)(error);
   });
@@ -253,6 +285,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await postgres?.close();
         await db.stop();
       })();
       return stopped;

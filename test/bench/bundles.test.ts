@@ -49,6 +49,15 @@ describe('Lambda bundles', () => {
     expect(bundles.get(name)?.sdkClients).toEqual(CLIENTS[name]);
   });
 
+  it.each(FUNCTION_NAMES)(
+    '%s carries the PostgreSQL client only if it is the close worker or query',
+    (name) => {
+      expect(bundles.get(name)?.packages.includes('postgres')).toBe(
+        name === 'close-worker' || name === 'query',
+      );
+    },
+  );
+
   it.each(FUNCTION_NAMES)('%s stays within its size budget', (name) => {
     const bundle = bundles.get(name);
     expect(bundle?.bytes).toBeGreaterThan(0);

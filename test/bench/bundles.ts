@@ -28,6 +28,18 @@ export interface Bundle {
   readonly gzipBytes: number;
   /** `@aws-sdk/client-*` packages in the bundle, e.g. `client-dynamodb`. */
   readonly sdkClients: readonly string[];
+  /** Every npm package with a file in the bundle (`postgres`, `@middy/core`, …), sorted. */
+  readonly packages: readonly string[];
+}
+
+/** The npm packages whose files esbuild put in a bundle. */
+export function bundledPackages(metafile: Metafile): string[] {
+  const packages = new Set<string>();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match?.[1] !== undefined) packages.add(match[1]);
+  }
+  return [...packages].sort();
 }
 
 /** The `@aws-sdk/client-*` packages whose files esbuild put in a bundle. */
@@ -64,6 +76,7 @@ export async function bundleFunction(name: FunctionName, dir: string): Promise<B
     bytes: code.length,
     gzipBytes: gzipSync(code).length,
     sdkClients: sdkClients(result.metafile),
+    packages: bundledPackages(result.metafile),
   };
 }
 

@@ -55,7 +55,7 @@ export function composeQuery(
   return {
     config,
     deps: {
-      reader: resultReader(environment.sink, clients, tableName, clock),
+      reader: resultReader(environment.sink, clients, tableName, clock, config),
       checkpoints: new DynamoCloseStore({ client, tableName, clock }),
     },
     metrics: new DynamoMetricCatalog({ client, tableName }),

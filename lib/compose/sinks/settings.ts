@@ -15,7 +15,12 @@ export type SinkSettings =
   /** `WINDROW_RESULTS_TABLE`: the DynamoDB results table. */
   | { readonly kind: 'dynamodb'; readonly resultsTable: string }
   /** `WINDROW_TIMESTREAM_DATABASE`: one table per window in this database. */
-  | { readonly kind: 'timestream'; readonly databaseName: string };
+  | { readonly kind: 'timestream'; readonly databaseName: string }
+  /**
+   * `WINDROW_POSTGRES_URL` (`postgres://user:password@host:5432/db`): tables `windrow_results_*` and
+   * the view `windrow_results`, created there at first use (lib/adapters/postgres/schema.ts).
+   */
+  | { readonly kind: 'postgres'; readonly url: string };
 
 /**
  * The settings of the configured sink from the environment.
@@ -29,6 +34,8 @@ export function readSinkSettings(env: Environment, config: WindrowConfig): SinkS
       return { kind: 'dynamodb', resultsTable: requireEnv(env, 'WINDROW_RESULTS_TABLE') };
     case 'timestream':
       return { kind: 'timestream', databaseName: requireEnv(env, 'WINDROW_TIMESTREAM_DATABASE') };
+    case 'postgres':
+      return { kind: 'postgres', url: requireEnv(env, 'WINDROW_POSTGRES_URL') };
   }
 }
 

@@ -5,6 +5,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { DynamoResultsSink, groupByLayout } from '../../adapters/dynamodb/results-sink.js';
+import type { PostgresDatabase } from '../../adapters/postgres/connection.js';
+import { schemaLayout } from '../../adapters/postgres/schema.js';
+import { PostgresResultSink } from '../../adapters/postgres/sink.js';
 import { TimestreamSink } from '../../adapters/timestream/sink.js';
 import type { DeploymentState } from '../../app/deployment-state.js';
 import type { ResultSink } from '../../app/results.js';
@@ -15,6 +18,8 @@ export interface SinkWriterClients {
   readonly dynamo: DynamoDBClient;
   /** Needed when the sink is Timestream (made only then: a client costs cold-start time). */
   readonly timestreamWrite?: TimestreamWriteClient;
+  /** Needed when the sink is PostgreSQL: the pool and its schema (sinks/postgres.ts makes it). */
+  readonly postgres?: PostgresDatabase;
 }
 
 /**
@@ -39,6 +44,11 @@ export function resultSink(
       return new TimestreamSink({
         client: requireClient(clients.timestreamWrite, 'a Timestream write client'),
         databaseName: sink.databaseName,
+      });
+    case 'postgres':
+      return new PostgresResultSink({
+        database: requireClient(clients.postgres, 'a PostgreSQL connection'),
+        layout: schemaLayout(config),
       });
   }
 }

@@ -2,6 +2,10 @@ import { ConfigError } from '../errors.js';
 import { formatDuration, parseDuration } from '../window/duration.js';
 import { parseTiers, type Tier } from '../window/tiers.js';
 
+/** Where closed windows go: Amazon Timestream, the DynamoDB results table, or PostgreSQL/TimescaleDB. */
+export const SINK_KINDS = ['timestream', 'dynamodb', 'postgres'] as const;
+export type SinkKind = (typeof SINK_KINDS)[number];
+
 /**
  * The one configuration schema (DESIGN.md §10), shared by the local runner (`--config`, flags) and the
  * CDK app (cdk.json context). Validated once at start; unknown keys are errors, to catch typos.
@@ -17,7 +21,7 @@ export interface WindrowConfig {
   readonly sessions: readonly SessionWindowConfig[];
   /** Retention per tier name, in ms. */
   readonly retentionMs: Readonly<Record<string, number>>;
-  readonly sink: 'timestream' | 'dynamodb';
+  readonly sink: SinkKind;
   readonly limits: RequestLimits;
 }
 
@@ -61,7 +65,7 @@ export interface ConfigInput {
   sliding?: { size: string; slide: string }[];
   sessions?: { match: string; gap: string }[];
   retention?: Record<string, string>;
-  sink?: 'timestream' | 'dynamodb';
+  sink?: SinkKind;
   limits?: Partial<RequestLimits>;
 }
 
@@ -154,9 +158,9 @@ export function parseConfig(input: unknown): WindrowConfig {
   const retentionMs = attempt(() => parseRetention(raw.retention ?? d.retention, tiers), {});
   const sink = attempt(() => {
     const s = raw.sink ?? d.sink;
-    if (s !== 'timestream' && s !== 'dynamodb')
-      throw new ConfigError('sink must be "timestream" or "dynamodb"');
-    return s;
+    if (!(SINK_KINDS as readonly unknown[]).includes(s))
+      throw new ConfigError('sink must be "timestream", "dynamodb" or "postgres"');
+    return s as SinkKind;
   }, 'dynamodb' as const);
   const limits = attempt(() => parseLimits(raw.limits ?? {}), d.limits);
 

@@ -70,7 +70,7 @@ describe('Function: readCloseEnvironment', () => {
     [{ WINDROW_STATE_TABLE: 's', WINDROW_CONFIG: '{sink:dynamodb}' }, /WINDROW_CONFIG is not valid JSON/],
     [
       { WINDROW_STATE_TABLE: 's', WINDROW_CONFIG: '{"sink":"s3"}' },
-      /sink must be "timestream" or "dynamodb"/,
+      /sink must be "timestream", "dynamodb" or "postgres"/,
     ],
     [{ WINDROW_STATE_TABLE: 's', WINDROW_CONFIG: '{"tier":["1m"]}' }, /unknown key "tier"/],
   ])('refuses %j with a ConfigError', (env, message) => {

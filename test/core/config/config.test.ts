@@ -45,7 +45,7 @@ describe('Function: parseConfig', () => {
     [{ sessions: [{ match: '', gap: '5m' }] }, /sessions\[0\]\.match/],
     [{ sessions: [{ match: 'a', gap: '10s' }] }, /sessions\[0\]\.gap/],
     [{ retention: { '5m': '1d' } }, /retention: unknown key "5m"/],
-    [{ sink: 'postgres' }, /sink/],
+    [{ sink: 'mysql' }, /sink must be "timestream", "dynamodb" or "postgres"/],
     [{ limits: { maxBodyBytes: -1 } }, /limits\.maxBodyBytes/],
     [{ limits: { maxBody: 1 } }, /limits: unknown key "maxBody"/],
   ])('refuses %j naming the problem', (input, message) => {
