@@ -242,6 +242,61 @@ for (const timescale of [false, true]) {
         expect(lines).toEqual([]);
       });
 
+      it('PostgreSQL down during a close: the job fails, is retried once it is back, nothing lost or doubled', async () => {
+        const t1 = t0 + 120_000;
+        const more: Point[] = Array.from({ length: 40 }, (_, i) => ({
+          metric: 'api.latency',
+          t: t1 + i * 250,
+          value: 1_000 + i,
+          host: `h${i % 2}`,
+        }));
+        offsetMs = t1 - Date.now();
+        await post(more);
+        points.push(...more);
+        offsetMs = t1 + 12_000 - Date.now(); // the 1s and 10s windows of these points are due
+        server.kill();
+        let restartedAt = 0;
+        const restart = new Promise<void>((resolve) =>
+          setTimeout(() => {
+            server.start();
+            restartedAt = Date.now();
+            resolve();
+          }, 2_500),
+        );
+        await stack.closer.tick(); // closes fail and are retried by the queue until PostgreSQL is back
+        await restart;
+        const tickedAt = Date.now();
+        for (let i = 0; i < 3; i++) {
+          offsetMs += 1_000;
+          await stack.closer.tick();
+        }
+        expect(restartedAt).toBeGreaterThan(0);
+        expect(tickedAt).toBeGreaterThanOrEqual(restartedAt);
+        expect(stack.closer.queue.deadLetters).toEqual([]);
+        for (const [tier, size] of [
+          ['1s', 1_000],
+          ['10s', 10_000],
+        ] as const) {
+          const rows =
+            await sql`SELECT attributes->>'host' AS host, (extract(epoch FROM start_time) * 1000)::float8 AS start,
+            count::int AS count, sum FROM windrow_results WHERE metric = 'api.latency' AND window_name = ${tier}
+            AND start_time >= to_timestamp(${t1 / 1000}) AND start_time < to_timestamp(${(t1 + 10_000) / 1000})
+          ORDER BY 1, 2`;
+          const expected = [...groupBy(more, (p) => `${p.host} ${Math.floor(p.t / size) * size}`)]
+            .map(([key, ps]) => {
+              const [host, start] = key.split(' ');
+              return { host, start: Number(start), count: ps.length, sum: exactSum(ps.map((p) => p.value)) };
+            })
+            .sort((a, b) =>
+              a.host === b.host ? a.start - b.start : (a.host ?? '') < (b.host ?? '') ? -1 : 1,
+            );
+          expect(
+            rows.map((r) => ({ ...r })),
+            tier,
+          ).toEqual(expected);
+        }
+      }, 60_000);
+
       it('results survive a restart of the stack; more ticks change no row', async () => {
         const snapshot = async () =>
           (
@@ -256,7 +311,12 @@ for (const timescale of [false, true]) {
         expect(await snapshot()).toEqual(before);
         const series = await query(`metric=api.latency&tier=10s&from=${t0}&to=${t0 + 60_000}`);
         const total = series.flatMap((s) => s.points).reduce((n, p) => n + Number(p.count), 0);
-        expect(total).toBe(points.filter((p) => p.metric === 'api.latency').length);
+        const [db] = await sql`SELECT sum(count)::int AS n FROM windrow_results WHERE metric = 'api.latency'
+        AND window_name = '10s' AND start_time >= to_timestamp(${t0 / 1000}) AND start_time < to_timestamp(${(t0 + 60_000) / 1000})`;
+        const inRange = points.filter(
+          (p) => p.metric === 'api.latency' && p.t >= t0 && p.t < t0 + 60_000,
+        ).length;
+        expect({ api: total, sql: db?.n }).toEqual({ api: inRange, sql: inRange });
       }, 60_000);
     },
   );
