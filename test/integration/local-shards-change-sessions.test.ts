@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeploymentStateStore } from '#adapters/dynamodb/deployment-state-store.js';
+import { DeploymentState } from '#app/deployment-state.js';
 import type { ResultRecord } from '#app/results.js';
 import { parseConfig } from '#core/config/config.js';
 import { shardOf } from '#core/series/id.js';
@@ -70,16 +71,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The stack on the same data directory with another shard count (recorded at start). */
+/** The stack on the same data directory with another shard count, recorded as the planner does. */
 async function restart(shards: number): Promise<LocalStack> {
   await stack?.stop();
-  stack = await startLocalStack({
-    config: parseConfig({ ...base, shards }),
-    port: 0,
-    quiet: true,
+  const config = parseConfig({ ...base, shards });
+  stack = await startLocalStack({ config, port: 0, quiet: true, clock, dataDir: dir });
+  await new DeploymentState(
+    config,
     clock,
-    dataDir: dir,
-  });
+    new DynamoDeploymentStateStore({ client: stack.db.client, tableName: STATE_TABLE }),
+  ).reconcile();
   return stack;
 }
 

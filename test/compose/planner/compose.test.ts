@@ -3,9 +3,10 @@
  * and the deployment record reconciled once (the local runner at start).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDeploymentStateStore } from '#adapters/dynamodb/deployment-state-store.js';
 import { createWindowStateTable } from '#adapters/dynamodb/table.js';
 import type { CloseJob } from '#app/close-ports.js';
-import { IncompatibleConfigError } from '#app/deployment-state.js';
+import { DeploymentState, IncompatibleConfigError } from '#app/deployment-state.js';
 import { composePlanner, readPlannerEnvironment, reconcileDeployment } from '#compose/planner/compose.js';
 import { parseConfig } from '#core/config/config.js';
 import { ConfigError } from '#core/errors.js';
@@ -60,14 +61,19 @@ describe('Function: composePlanner', () => {
     expect(new Set(queued.map((j) => j.shard))).toEqual(new Set([0, 1]));
   });
 
-  it('reconciles the deployment record once, refusing a configuration it cannot follow', async () => {
+  it('checks the configuration against the recorded state without recording it (the planner records)', async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 25));
     const dynamo = db.client;
     const environment = (sketchRelativeAccuracy: number) => ({
       tableName: 'reconcile',
       config: parseConfig({ sketchRelativeAccuracy }),
     });
-    await reconcileDeployment(environment(0.01), { dynamo }, clock);
+    const store = new DynamoDeploymentStateStore({ client: dynamo, tableName: 'reconcile' });
+    // Nothing recorded yet: any configuration passes, and the check records nothing.
+    await reconcileDeployment(environment(0.02), { dynamo }, clock);
+    expect(await store.read()).toBeUndefined();
+    // Once the planner recorded one, an incompatible one is refused.
+    await new DeploymentState(environment(0.01).config, clock, store).reconcile();
     await reconcileDeployment(environment(0.01), { dynamo }, clock);
     await expect(reconcileDeployment(environment(0.02), { dynamo }, clock)).rejects.toThrow(
       IncompatibleConfigError,
