@@ -17,10 +17,11 @@ import { formatNumber, textTable } from './table.js';
 export const CLI_USAGE = `usage:
   npx windrow query --metric NAME [--tier auto|1m|1h|1d] [--since 6h | --from T --to T]
                     [--window tumbling|sliding|session] [--attr K=V]... [--resource K=V]...
-                    [--stats count,avg,p99] [--json] [--url URL]
-  npx windrow metrics [--url URL]
-  npx windrow demo [--url URL] [--interval 5s] [--duration 2m]
-T is RFC 3339 or epoch milliseconds; --url defaults to $WINDROW_URL or http://127.0.0.1:4318.`;
+                    [--stats count,avg,p99] [--json] [--url URL] [--api-key KEY]
+  npx windrow metrics [--url URL] [--api-key KEY]
+  npx windrow demo [--url URL] [--api-key KEY] [--interval 5s] [--duration 2m]
+T is RFC 3339 or epoch milliseconds; --url defaults to $WINDROW_URL or http://127.0.0.1:4318;
+--api-key to $WINDROW_API_KEY (needed where auth is on: npm start -- --auth, and in AWS).`;
 
 const DEFAULT_STATS = ['count', 'avg', 'min', 'max', 'p50', 'p99', 'sum', 'last'];
 
