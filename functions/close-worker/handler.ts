@@ -7,11 +7,11 @@
  * `AWS_ENDPOINT_URL_DYNAMODB` / `…_TIMESTREAM_WRITE` are honoured by the SDK (tests).
  */
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
-import { PostgresDatabase } from '../../lib/adapters/postgres/connection.js';
 import { createTimestreamWriteClient } from '../../lib/adapters/timestream/client.js';
 import { composeClose, readCloseEnvironment } from '../../lib/compose/close-worker/compose.js';
 import { createCloseWorkerHandler } from '../../lib/compose/close-worker/create-handler.js';
 import { LAMBDA_SDK_MAX_ATTEMPTS } from '../../lib/compose/environment.js';
+import { postgresClient } from '../../lib/compose/sinks/postgres-client.js';
 
 const environment = readCloseEnvironment(process.env);
 const maxAttempts = LAMBDA_SDK_MAX_ATTEMPTS;
@@ -22,10 +22,7 @@ export const handler = createCloseWorkerHandler({
     timestreamWrite:
       environment.sink.kind === 'timestream' ? createTimestreamWriteClient({ maxAttempts }) : undefined,
     // One connection per container, reused across invocations; the schema is migrated at first use.
-    postgres:
-      environment.sink.kind === 'postgres'
-        ? new PostgresDatabase({ url: environment.sink.url }, environment.config)
-        : undefined,
+    postgres: postgresClient(environment.sink, environment.config),
   }),
   tierNames: environment.config.tiers.map((t) => t.name),
 });

@@ -7,11 +7,11 @@
  * so the function carries two strings and no esbuild.
  */
 import { createDynamoClient } from '../../lib/adapters/dynamodb/client.js';
-import { PostgresDatabase } from '../../lib/adapters/postgres/connection.js';
 import { createTimestreamQueryClient } from '../../lib/adapters/timestream/reader.js';
 import { LAMBDA_SDK_MAX_ATTEMPTS } from '../../lib/compose/environment.js';
 import { composeQuery, readQueryEnvironment } from '../../lib/compose/query/compose.js';
 import { createQueryHandler } from '../../lib/compose/query/create-handler.js';
+import { postgresClient } from '../../lib/compose/sinks/postgres-client.js';
 import { DASHBOARD_HTML, DASHBOARD_JS } from '../../lib/dashboard/generated/assets.js';
 
 const environment = readQueryEnvironment(process.env);
@@ -24,10 +24,7 @@ export const handler = createQueryHandler(
       dynamo: createDynamoClient({ maxAttempts }),
       timestreamQuery:
         environment.sink.kind === 'timestream' ? createTimestreamQueryClient({ maxAttempts }) : undefined,
-      postgres:
-        environment.sink.kind === 'postgres'
-          ? new PostgresDatabase({ url: environment.sink.url }, environment.config)
-          : undefined,
+      postgres: postgresClient(environment.sink, environment.config),
     },
     { dashboard: { html: DASHBOARD_HTML, js: DASHBOARD_JS } },
   ),

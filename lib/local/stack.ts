@@ -120,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (options.config.sink === 'postgres') {
       const url = options.postgresUrl;
       if (url === undefined) throw new ConfigError('the postgres sink needs a database URL (--postgres-url)');
-      sink = { kind: 'postgres', url };
+      sink = { kind: 'postgres', connection: { url } };
       postgres = new PostgresDatabase({ url, max: 4, connectTimeoutSeconds: 5 }, options.config);
       // Reached and migrated before serving: a database that is down is said at once, by its URL.
       await postgres.schema().catch((error: unknown) => {

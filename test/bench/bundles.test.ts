@@ -19,8 +19,9 @@ import { type Bundle, bundleFunction, sdkClients } from './bundles.js';
 const CLIENTS: Record<FunctionName, string[]> = {
   ingest: ['client-dynamodb'],
   planner: ['client-dynamodb', 'client-sqs'],
-  'close-worker': ['client-dynamodb', 'client-timestream-write'],
-  query: ['client-dynamodb', 'client-timestream-query'],
+  // Secrets Manager: the PostgreSQL sink's URL (read only when the sink is PostgreSQL).
+  'close-worker': ['client-dynamodb', 'client-secrets-manager', 'client-timestream-write'],
+  query: ['client-dynamodb', 'client-secrets-manager', 'client-timestream-query'],
   authorizer: ['client-dynamodb'],
 };
 

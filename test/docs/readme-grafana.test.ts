@@ -45,12 +45,14 @@ for (const timescale of [false, true]) {
   describePostgres(`README Grafana queries (${timescale ? 'TimescaleDB' : 'plain PostgreSQL'})`, () => {
     let server: PostgresServer;
     let database: PostgresDatabase;
+    let url: string;
     const config = parseConfig({ tiers: ['1m', '1h'] });
     const routes = ['/a', '/b'];
 
     beforeAll(async () => {
       server = await startPostgres({ timescale });
-      database = new PostgresDatabase({ url: await server.createDatabase() }, config);
+      url = await server.createDatabase();
+      database = new PostgresDatabase({ url }, config);
       const sink = new PostgresResultSink({ database, layout: schemaLayout(config) });
       // 10 minutes of 1m windows, two routes: count 60 + m, max 100·m + route index, p99 m + 0.5.
       await sink.write(
@@ -76,7 +78,7 @@ for (const timescale of [false, true]) {
     });
 
     const run = async (i: number) => {
-      const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
       try {
         // The dashboard range: the first 5 minutes (BETWEEN includes its end: the 6th window's start).
         return (await sql.unsafe(expand(queries[i] ?? '', T0, T0 + 4 * 60_000, timescale))).map((r) => ({

@@ -2,14 +2,20 @@
  * One PostgreSQL connection pool per process (per Lambda container: `max` 1 by default, reused
  * across invocations), and the schema migrated once before the first use.
  */
+
+import { readFileSync } from 'node:fs';
 import postgres, { type Sql } from 'postgres';
 import { StoreUnavailableError } from '../../app/errors.js';
+import { ConfigError } from '../../core/errors.js';
 import { isTransient } from './errors.js';
 import { type MigrateResult, migrate, type SchemaConfig } from './schema.js';
 
 export interface PostgresConnectionOptions {
-  /** `postgres://user:password@host:port/database?sslmode=verify-full` */
-  readonly url: string;
+  /**
+   * `postgres://user:password@host:port/database?sslmode=verify-full`, or where to get it (a secret,
+   * read once at first use: {@link urlFromSecret} reads what Secrets Manager holds).
+   */
+  readonly url: string | (() => Promise<string>);
   /** Connections in the pool (default 1: one per Lambda container; the local runner uses more). */
   readonly max?: number;
   /**
@@ -32,13 +38,77 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * TLS as the URL's `sslmode` asks, always with the server's certificate verified: none (no
+ * `sslmode`, or `disable`: a local database), or `verify-full` (the system's CAs, plus
+ * `NODE_EXTRA_CA_CERTS`, or the file `sslrootcert=` names — e.g. the RDS certificate bundle).
+ * `require`, `prefer`, `allow` and `verify-ca` are refused: they accept any certificate for the host.
+ *
+ * @throws {ConfigError} for an sslmode that does not verify the server
+ */
+export function tlsOf(url: string): false | { ca?: Buffer } {
+  let params: URLSearchParams;
+  try {
+    params = new URL(url).searchParams;
+  } catch (cause) {
+    throw new ConfigError(`not a PostgreSQL URL: ${redactUrl(url)}`, { cause });
+  }
+  const mode = params.get('sslmode') ?? 'disable';
+  if (mode === 'disable') return false;
+  if (mode !== 'verify-full') {
+    throw new ConfigError(
+      `sslmode=${mode} does not verify the server's certificate: use sslmode=verify-full (and sslrootcert=FILE for a private CA such as the RDS bundle)`,
+    );
+  }
+  const rootCert = params.get('sslrootcert');
+  if (rootCert === null || rootCert === 'system') return {};
+  return { ca: readFileSync(rootCert) };
+}
+
+/**
+ * The connection URL from a Secrets Manager secret's value: the URL itself, or the JSON RDS keeps
+ * in its managed secrets (`{"username","password","host","port","dbname"}`), which gets
+ * `sslmode=verify-full`.
+ *
+ * @throws {ConfigError} when the value is neither
+ */
+export function urlFromSecret(value: string): string {
+  const text = value.trim();
+  if (/^postgres(ql)?:\/\//.test(text)) return text;
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new ConfigError(
+      'the PostgreSQL secret is neither a postgres:// URL nor JSON with host, username and password',
+    );
+  }
+  const { username, password, host, port, dbname } = json;
+  if (typeof username !== 'string' || typeof password !== 'string' || typeof host !== 'string') {
+    throw new ConfigError('the PostgreSQL secret JSON needs host, username and password');
+  }
+  const url = new URL('postgres://placeholder');
+  url.username = encodeURIComponent(username);
+  url.password = encodeURIComponent(password);
+  url.hostname = host;
+  url.port = String(port ?? 5432);
+  url.pathname = `/${encodeURIComponent(typeof dbname === 'string' ? dbname : 'postgres')}`;
+  url.searchParams.set('sslmode', 'verify-full');
+  return url.toString();
+}
+
 /** A lazily connecting pool; nothing is sent until the first query. */
-export function connectPostgres(options: PostgresConnectionOptions): Sql {
-  return postgres(options.url, {
+export function connectPostgres(options: PostgresConnectionOptions & { readonly url: string }): Sql {
+  const url = new URL(options.url);
+  // Our TLS policy, not the URL's (postgres.js would turn verification off for sslmode=require).
+  url.searchParams.delete('sslmode');
+  url.searchParams.delete('sslrootcert');
+  return postgres(url.toString(), {
     max: options.max ?? 1,
     prepare: options.prepare ?? true,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     idle_timeout: 0,
+    ssl: tlsOf(options.url),
     onnotice: () => {},
     // bigint as a string is postgres.js's default; we cast in SQL where a number is wanted.
   });
@@ -46,19 +116,36 @@ export function connectPostgres(options: PostgresConnectionOptions): Sql {
 
 /**
  * The pool and its schema, migrated on first use (once per process; a failed migration is retried
- * by the next use).
+ * by the next use). The URL (or the secret holding it) is read at first use too.
  */
 export class PostgresDatabase {
-  readonly sql: Sql;
-  readonly url: string;
+  private pool: Promise<{ sql: Sql; url: string }> | undefined;
   private ready: Promise<MigrateResult> | undefined;
 
   constructor(
-    options: PostgresConnectionOptions,
+    private readonly options: PostgresConnectionOptions,
     private readonly config: SchemaConfig,
-  ) {
-    this.sql = connectPostgres(options);
-    this.url = options.url;
+  ) {}
+
+  /** The pool (its URL read, and the schema migrated, first). */
+  async sql(): Promise<Sql> {
+    await this.schema();
+    return (await this.connection()).sql;
+  }
+
+  private connection(): Promise<{ sql: Sql; url: string }> {
+    this.pool ??= (async () => {
+      const url = typeof this.options.url === 'string' ? this.options.url : await this.options.url();
+      return { sql: connectPostgres({ ...this.options, url }), url };
+    })().catch((error: unknown) => {
+      this.pool = undefined;
+      throw error instanceof ConfigError
+        ? error
+        : new StoreUnavailableError(`the PostgreSQL URL could not be read (${describe(error)})`, 5, {
+            cause: error,
+          });
+    });
+    return this.pool;
   }
 
   /**
@@ -66,18 +153,28 @@ export class PostgresDatabase {
    * (without its password) when the database cannot be reached.
    */
   schema(): Promise<MigrateResult> {
-    this.ready ??= migrate(this.sql, this.config).catch((error: unknown) => {
-      this.ready = undefined;
-      const what = isTransient(error)
-        ? `PostgreSQL at ${redactUrl(this.url)} cannot be reached`
-        : `PostgreSQL at ${redactUrl(this.url)}: the results schema could not be created or migrated`;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new StoreUnavailableError(`${what} (${reason})`, 5, { cause: error });
-    });
+    this.ready ??= this.connection()
+      .then(({ sql, url }) =>
+        migrate(sql, this.config).catch((error: unknown) => {
+          const what = isTransient(error)
+            ? `PostgreSQL at ${redactUrl(url)} cannot be reached`
+            : `PostgreSQL at ${redactUrl(url)}: the results schema could not be created or migrated`;
+          throw new StoreUnavailableError(`${what} (${describe(error)})`, 5, { cause: error });
+        }),
+      )
+      .catch((error: unknown) => {
+        this.ready = undefined;
+        throw error;
+      });
     return this.ready;
   }
 
   async close(): Promise<void> {
-    await this.sql.end({ timeout: 5 });
+    const pool = await this.pool?.catch(() => undefined);
+    await pool?.sql.end({ timeout: 5 });
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -7,6 +7,7 @@
  * `StoreUnavailableError` too, so a close never passes over a failed write.
  */
 import { StoreRequestError, StoreUnavailableError } from '../../app/errors.js';
+import { WindrowError } from '../../core/errors.js';
 import { backoffDelayMs, type RetryOptions } from '../shared/retry.js';
 
 /** Node socket errors and postgres.js's own connection error codes. */
@@ -69,6 +70,8 @@ export async function withPostgresRetry<T>(
         await options.sleep(backoffDelayMs(attempt - 1, options));
         continue;
       }
+      // Already ours (the schema could not be reached or migrated, a bad URL): as it is.
+      if (error instanceof WindrowError) throw error;
       const message = `${what} failed after ${attempt} attempt(s): ${describe(error)}`;
       if (isRequestError(error)) throw new StoreRequestError(message, { cause: error });
       throw new StoreUnavailableError(message, options.retryAfterSeconds, { cause: error });

@@ -152,7 +152,7 @@ export class PostgresResultSink implements ResultSink {
           batch.map((r) => String(r.version)),
         ];
         await withPostgresRetry(
-          () => this.database.sql.unsafe(text, params as never),
+          async () => (await this.database.sql()).unsafe(text, params as never),
           `supersede ${batch.length} result(s) in ${table}`,
           this.retry,
         );
@@ -183,7 +183,7 @@ export class PostgresResultSink implements ResultSink {
     const text = `INSERT INTO ${ident(table)} AS t (${names.join(', ')}) VALUES ${rows.join(', ')}
       ON CONFLICT (tenant, window_name, metric, series_id, start_time)
       DO UPDATE SET ${updates} WHERE excluded.version > t.version`;
-    await this.database.sql.unsafe(text, params as never);
+    await (await this.database.sql()).unsafe(text, params as never);
   }
 
   private values(r: ResultRecord): Param[] {
@@ -225,7 +225,7 @@ export class PostgresResultSink implements ResultSink {
     this.lastPruneMs = now;
     if (timescaledb) return; // TimescaleDB's retention policies drop whole chunks
     // Best effort: the results are written; a failed prune is tried again at the next interval.
-    await pruneExpired(this.database.sql, this.layout, now).catch(() => undefined);
+    await pruneExpired(await this.database.sql(), this.layout, now).catch(() => undefined);
   }
 }
 

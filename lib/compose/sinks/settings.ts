@@ -17,10 +17,15 @@ export type SinkSettings =
   /** `WINDROW_TIMESTREAM_DATABASE`: one table per window in this database. */
   | { readonly kind: 'timestream'; readonly databaseName: string }
   /**
-   * `WINDROW_POSTGRES_URL` (`postgres://user:password@host:5432/db`): tables `windrow_results_*` and
-   * the view `windrow_results`, created there at first use (lib/adapters/postgres/schema.ts).
+   * `WINDROW_POSTGRES_SECRET_ARN` (in AWS: a Secrets Manager secret holding the URL, read at the
+   * first use) or `WINDROW_POSTGRES_URL` (`postgres://user:password@host:5432/db`, local runs and
+   * tests): tables `windrow_results_*` and the view `windrow_results`, created there at first use
+   * (lib/adapters/postgres/schema.ts).
    */
-  | { readonly kind: 'postgres'; readonly url: string };
+  | {
+      readonly kind: 'postgres';
+      readonly connection: { readonly url: string } | { readonly secretArn: string };
+    };
 
 /**
  * The settings of the configured sink from the environment.
@@ -35,7 +40,10 @@ export function readSinkSettings(env: Environment, config: WindrowConfig): SinkS
     case 'timestream':
       return { kind: 'timestream', databaseName: requireEnv(env, 'WINDROW_TIMESTREAM_DATABASE') };
     case 'postgres':
-      return { kind: 'postgres', url: requireEnv(env, 'WINDROW_POSTGRES_URL') };
+      if (env.WINDROW_POSTGRES_SECRET_ARN?.trim()) {
+        return { kind: 'postgres', connection: { secretArn: env.WINDROW_POSTGRES_SECRET_ARN.trim() } };
+      }
+      return { kind: 'postgres', connection: { url: requireEnv(env, 'WINDROW_POSTGRES_URL') } };
   }
 }
 

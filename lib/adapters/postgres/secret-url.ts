@@ -1,0 +1,29 @@
+/**
+ * The PostgreSQL URL from a Secrets Manager secret, for the Lambda functions: read with Powertools
+ * Parameters at the first close or query of a container (the cold start) and cached by it, so a
+ * warm container asks Secrets Manager again only after `maxAgeSeconds` — a rotated password
+ * reaches new connections within that time. The secret holds the URL (`postgres://…?sslmode=
+ * verify-full`) or the JSON of an RDS-managed secret (connection.ts `urlFromSecret`).
+ */
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { ConfigError } from '../../core/errors.js';
+import { urlFromSecret } from './connection.js';
+
+/** Default: an hour. */
+export const SECRET_MAX_AGE_SECONDS = 3_600;
+
+/** A URL provider for `PostgresDatabase` reading `secretArn`. */
+export function urlFromSecretArn(
+  secretArn: string,
+  maxAgeSeconds = SECRET_MAX_AGE_SECONDS,
+): () => Promise<string> {
+  return async () => {
+    const value = await getSecret(secretArn, { maxAge: maxAgeSeconds });
+    if (typeof value !== 'string') {
+      throw new ConfigError(
+        `the secret ${secretArn} holds no string (a binary secret?): store the PostgreSQL URL`,
+      );
+    }
+    return urlFromSecret(value);
+  };
+}
