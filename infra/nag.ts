@@ -15,6 +15,8 @@ export interface NagTargets {
   readonly schedulerPolicies: readonly IConstruct[];
   readonly plannerArnToken: string;
   readonly timestream: readonly IConstruct[];
+  /** Roles of functions placed in a VPC (PostgreSQL sink), allowed their network interfaces on `*`. */
+  readonly vpcPolicies: readonly IConstruct[];
 }
 
 export function acknowledgeFindings(targets: NagTargets): void {
@@ -49,6 +51,16 @@ export function acknowledgeFindings(targets: NagTargets): void {
       reason:
         'EventBridge Scheduler may invoke the planner function and its versions (`<arn>:*`), the grant ' +
         'CDK LambdaInvoke makes; the action is lambda:InvokeFunction on that one function only.',
+    });
+  }
+  for (const policy of targets.vpcPolicies) {
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'A function in a VPC creates, describes and deletes its own network interfaces: ' +
+        'ec2:CreateNetworkInterface and ec2:Describe* support no resource-level scoping at creation, and ' +
+        'AWSLambdaVPCAccessExecutionRole grants exactly these actions on "*". Only the close worker and ' +
+        'query functions of the PostgreSQL sink get them, and only when VPC subnets are given.',
     });
   }
   for (const t of targets.timestream) {

@@ -5,13 +5,14 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { type AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-timestream';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import { resultsTable, type TableDefinition, windowStateTable } from '../lib/adapters/dynamodb/table.js';
 import { timestreamTableName } from '../lib/adapters/timestream/table-name.js';
 import { describeConfig, type WindrowConfig } from '../lib/core/config/config.js';
@@ -20,7 +21,25 @@ import { WindrowFunction } from './windrow-function.js';
 
 export interface WindrowStackProps extends StackProps {
   readonly config: WindrowConfig;
+  /** Where the PostgreSQL sink's database is (`sink: 'postgres'`): top-level context, never in `windrow`. */
+  readonly postgres?: PostgresDeployment;
 }
+
+/**
+ * `-c postgresSecretArn=…` (and optionally `-c vpcSubnetIds=… -c vpcSecurityGroupIds=…`): the
+ * Secrets Manager secret holding the connection URL (or an RDS-managed JSON secret), read by the
+ * close worker and query functions at their first use; with subnets and security groups, those two
+ * functions run in that VPC (Aurora, RDS), which then needs VPC endpoints (or a NAT) for DynamoDB,
+ * SQS and Secrets Manager — see the README.
+ */
+export interface PostgresDeployment {
+  /** The complete ARN (with its 6-character suffix): the grant names exactly this secret. */
+  readonly secretArn: string;
+  readonly vpc?: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
+}
+
+/** Amazon's CA certificates (RDS included) in the Lambda Node.js runtime, for sslmode=verify-full. */
+export const LAMBDA_AMAZON_CA_CERTS = '/var/runtime/ca-cert.pem';
 
 /** Close worker timeout; the close queue's visibility timeout is above it (DESIGN.md §1). */
 export const CLOSE_WORKER_TIMEOUT = Duration.seconds(60);
@@ -68,16 +87,16 @@ export class WindrowStack extends Stack {
     // Results: the DynamoDB results table, or Timestream (one table per tier and window kind).
     let timestreamTables: CfnTable[] = [];
     let timestreamDatabase: CfnDatabase | undefined;
-    if (config.sink === 'postgres') {
-      // Issue 14 item 5 (Secrets Manager, VPC options) is not built yet: refuse rather than deploy Timestream.
+    const postgres = props.postgres;
+    if (config.sink === 'postgres' && postgres === undefined) {
       throw new Error(
-        'sink "postgres" cannot be deployed with the CDK app yet: it runs locally (npm start -- --sink postgres)',
+        'sink "postgres" needs the secret holding its URL: -c postgresSecretArn=arn:aws:secretsmanager:…',
       );
     }
     if (config.sink === 'dynamodb') {
       this.resultsTable = table(this, 'Results', resultsTable);
       environment.WINDROW_RESULTS_TABLE = this.resultsTable.tableName;
-    } else {
+    } else if (config.sink === 'timestream') {
       timestreamDatabase = new CfnDatabase(this, 'Timestream', {});
       timestreamDatabase.applyRemovalPolicy(RemovalPolicy.RETAIN);
       // The memory store takes writes for recent times only: it must cover every correction.
@@ -221,6 +240,43 @@ export class WindrowStack extends Stack {
       }
     }
 
+    // PostgreSQL: the secret for the two functions that use the database, and their VPC if any.
+    const vpcPolicies: IConstruct[] = [];
+    if (config.sink === 'postgres' && postgres !== undefined) {
+      for (const fn of [closeWorker, query]) {
+        fn.addEnvironment('WINDROW_POSTGRES_SECRET_ARN', postgres.secretArn);
+        fn.addEnvironment('NODE_EXTRA_CA_CERTS', LAMBDA_AMAZON_CA_CERTS);
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: [postgres.secretArn],
+          }),
+        );
+        if (postgres.vpc !== undefined) {
+          (fn.node.defaultChild as CfnFunction).vpcConfig = {
+            subnetIds: [...postgres.vpc.subnetIds],
+            securityGroupIds: [...postgres.vpc.securityGroupIds],
+          };
+          // What AWSLambdaVPCAccessExecutionRole allows: the function's network interfaces.
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: [
+                'ec2:CreateNetworkInterface',
+                'ec2:DescribeNetworkInterfaces',
+                'ec2:DescribeSubnets',
+                'ec2:DeleteNetworkInterface',
+                'ec2:AssignPrivateIpAddresses',
+                'ec2:UnassignPrivateIpAddresses',
+              ],
+              resources: ['*'],
+            }),
+          );
+          const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+          if (policy !== undefined) vpcPolicies.push(policy);
+        }
+      }
+    }
+
     // HTTP API.
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: RetentionDays.ONE_MONTH,
@@ -304,6 +360,7 @@ export class WindrowStack extends Stack {
       schedulerPolicies: scheduleRoles,
       plannerArnToken: this.getLogicalId(planner.node.defaultChild as CfnElement),
       timestream: timestreamDatabase === undefined ? [] : [timestreamDatabase, ...timestreamTables],
+      vpcPolicies,
     });
   }
 }
