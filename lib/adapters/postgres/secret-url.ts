@@ -1,9 +1,10 @@
 /**
  * The PostgreSQL URL from a Secrets Manager secret, for the Lambda functions: read with Powertools
- * Parameters at the first close or query of a container (the cold start) and cached by it, so a
- * warm container asks Secrets Manager again only after `maxAgeSeconds` — a rotated password
- * reaches new connections within that time. The secret holds the URL (`postgres://…?sslmode=
- * verify-full`) or the JSON of an RDS-managed secret (connection.ts `urlFromSecret`).
+ * Parameters at the first close or query of a container (the cold start). `PostgresDatabase` makes
+ * its pool from it once, so a container uses the URL it read first (README: rotation); the
+ * Powertools cache (`maxAgeSeconds`) matters only when a failed first read is retried. The secret
+ * holds the URL (`postgres://…?sslmode=verify-full`) or the JSON of an RDS-managed secret
+ * (connection.ts `urlFromSecret`).
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ConfigError } from '../../core/errors.js';
