@@ -183,6 +183,28 @@ for (const timescale of [false, true]) {
         }
       });
 
+      it('/v1/query on PostgreSQL: tier=auto, attribute filters, sliding windows', async () => {
+        const auto = await fetch(`${stack.url}/v1/query?metric=api.latency&from=${t0}&to=${t0 + 100_000}`);
+        const body = (await auto.json()) as { tiers: string[]; series: QuerySeries[] };
+        expect(body.tiers).toEqual(['1s']);
+        const total = body.series.flatMap((s) => s.points).reduce((n, p) => n + Number(p.count), 0);
+        expect(total).toBe(points.filter((p) => p.metric === 'api.latency').length);
+        const h1 = await query(`metric=api.latency&tier=10s&from=${t0}&to=${t0 + 60_000}&attr.host=h1`);
+        expect(h1.map((s) => s.attributes)).toEqual([{ host: 'h1' }]);
+        expect(h1[0]?.points.reduce((n, p) => n + Number(p.count), 0)).toBe(
+          points.filter((p) => p.metric === 'api.latency' && p.host === 'h1').length,
+        );
+        expect(await query(`metric=api.latency&tier=10s&from=${t0}&to=${t0 + 60_000}&attr.host=zz`)).toEqual(
+          [],
+        );
+        const sliding = await query(
+          `metric=api.latency&window=sliding&from=${t0}&to=${t0 + 60_000}&attr.host=h0`,
+        );
+        const sp = sliding.flatMap((s) => s.points);
+        expect(sp.length).toBeGreaterThan(50);
+        expect(sp.every((p) => Date.parse(String(p.end)) - Date.parse(String(p.start)) === 3_000)).toBe(true);
+      });
+
       it('sliding and session windows equal the oracle, in their tables and the view', async () => {
         const sliding =
           await sql`SELECT attributes->>'host' AS host, (extract(epoch FROM start_time) * 1000)::float8 AS start,
