@@ -108,11 +108,14 @@ export class DeploymentState {
   /**
    * Whether the configuration can run on the recorded state, without recording anything (the local
    * runner at start: recording is the planner's, which acts on what a change adds).
+   * @returns the recorded shard layout (none before anything was recorded)
    * @throws {IncompatibleConfigError} when it cannot.
    */
-  async check(): Promise<void> {
+  async check(): Promise<ShardLayout | undefined> {
     const stored = await this.store?.read();
-    if (stored !== undefined) this.changeOrRefuse(stored, this.clock.nowMs());
+    if (stored === undefined) return undefined;
+    this.changeOrRefuse(stored, this.clock.nowMs());
+    return new ShardLayout(stored.epochs);
   }
 
   private async known(): Promise<Known> {

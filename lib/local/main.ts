@@ -3,6 +3,7 @@
  * handler behind http://127.0.0.1:4318, the configuration printed at start; Ctrl-C stops it cleanly.
  */
 import { redactUrl } from '../adapters/postgres/connection.js';
+import { IncompatibleConfigError, LAYOUT_LEAD_MS } from '../app/deployment-state.js';
 import { describeConfig } from '../core/config/config.js';
 import { WindrowError } from '../core/errors.js';
 import { startDemoTraffic } from './demo-sdk.js';
@@ -44,7 +45,12 @@ async function main(argv: string[]): Promise<void> {
       ? `auth: ON — send Authorization: Bearer <key>; create one: npm run keys -- create --tenant NAME`
       : `auth: OFF — ANYONE who can reach ${url} writes and reads as tenant "default" (npm start -- --auth to require API keys)`
   }
-  configuration: ${JSON.stringify(describeConfig(options.config))}
+  configuration: ${JSON.stringify(describeConfig(options.config))}${
+    stack.shardsInForce === options.config.shards
+      ? ''
+      : `
+  shards: ${stack.shardsInForce} in force in this data directory; ${options.config.shards} take effect from the first ${options.config.tiers.at(-1)?.name ?? ''} window start at least ${Math.round(LAYOUT_LEAD_MS / 60_000)} minutes after the planner's next run (see "Changing the configuration" in the README)`
+  }
   planner and close worker every ${options.tickMs / 1000}s; results in ${
     options.postgresUrl === undefined
       ? 'the DynamoDB table windrow-results'
@@ -87,7 +93,9 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.exit(2);
   }
   if (error instanceof WindrowError) {
-    console.error(`windrow: ${error.message}\n\n${LOCAL_USAGE}`);
+    // A configuration the data directory cannot follow is not a usage error: no usage text after it.
+    const usage = error.cause instanceof IncompatibleConfigError ? '' : `\n\n${LOCAL_USAGE}`;
+    console.error(`windrow: ${error.message}${usage}`);
     process.exit(2);
   }
   console.error(error);

@@ -17,7 +17,7 @@ import type { ResultReader } from '../app/results.js';
 import { composeAuthorizer } from '../compose/authorizer/compose.js';
 import { composeIngest } from '../compose/ingest/compose.js';
 import { createIngestHandler } from '../compose/ingest/create-handler.js';
-import { reconcileDeployment } from '../compose/planner/compose.js';
+import { checkDeployment } from '../compose/planner/compose.js';
 import { composeQuery } from '../compose/query/compose.js';
 import { createQueryHandler } from '../compose/query/create-handler.js';
 import type { SinkSettings } from '../compose/sinks/settings.js';
@@ -93,6 +93,12 @@ export interface LocalStack {
   readonly results: ResultReader;
   /** API keys (in the state table), for `npm run keys` and tests. */
   readonly keys: DynamoApiKeyStore;
+  /**
+   * The shard count in force in the data directory now: when it differs from the configured one,
+   * the planner records the change on its next run, from an epoch boundary (README "Changing the
+   * configuration").
+   */
+  readonly shardsInForce: number;
   stop(): Promise<void>;
 }
 
@@ -140,13 +146,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const state = { tableName: STATE_TABLE, config: options.config };
   const clients = { dynamo: db.client };
   // A configuration the data directory's stored state cannot follow is refused before serving.
+  let shardsInForce: number;
   try {
-    await reconcileDeployment(state, clients, clock);
+    ({ shardsInForce } = await checkDeployment(state, clients, clock));
   } catch (error) {
     await postgres?.close();
     await db.stop();
     if (error instanceof IncompatibleConfigError) {
-      throw new ConfigError(`${error.problems.join('\n')}\n(see "Changing the configuration" in the README)`);
+      throw new ConfigError(
+        `${error.problems.join('\n')}\n(see "Changing the configuration" in the README)`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }
@@ -278,6 +290,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closer,
     results: query.deps.reader,
     keys,
+    shardsInForce,
     stop() {
       stopped ??= (async () => {
         await closer.stop();

@@ -62,14 +62,17 @@ export function composePlanner(
  * recording the change: the planner records it on its next run and acts on what it adds), for the
  * local runner to refuse at start a configuration its data directory cannot follow.
  *
+ * @returns the shard count in force now (the configured one when nothing is recorded yet): when it
+ *   differs from the configured `shards`, the planner will record the change from an epoch boundary
  * @throws {IncompatibleConfigError} when the configuration cannot run on the recorded state
  */
-export async function reconcileDeployment(
+export async function checkDeployment(
   environment: StateEnvironment,
   clients: Pick<PlannerClients, 'dynamo'>,
   clock: Clock = systemClock,
-): Promise<void> {
+): Promise<{ shardsInForce: number }> {
   const { tableName, config } = environment;
   const store = new DynamoDeploymentStateStore({ client: clients.dynamo, tableName });
-  await new DeploymentState(config, clock, store).check();
+  const layout = await new DeploymentState(config, clock, store).check();
+  return { shardsInForce: layout?.shardsAt(clock.nowMs()) ?? config.shards };
 }

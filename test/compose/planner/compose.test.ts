@@ -7,7 +7,7 @@ import { DynamoDeploymentStateStore } from '#adapters/dynamodb/deployment-state-
 import { createWindowStateTable } from '#adapters/dynamodb/table.js';
 import type { CloseJob } from '#app/close-ports.js';
 import { DeploymentState, IncompatibleConfigError } from '#app/deployment-state.js';
-import { composePlanner, readPlannerEnvironment, reconcileDeployment } from '#compose/planner/compose.js';
+import { checkDeployment, composePlanner, readPlannerEnvironment } from '#compose/planner/compose.js';
 import { parseConfig } from '#core/config/config.js';
 import { ConfigError } from '#core/errors.js';
 import { type Dynalite, startDynalite } from '../../support/dynalite.js';
@@ -70,12 +70,12 @@ describe('Function: composePlanner', () => {
     });
     const store = new DynamoDeploymentStateStore({ client: dynamo, tableName: 'reconcile' });
     // Nothing recorded yet: any configuration passes, and the check records nothing.
-    await reconcileDeployment(environment(0.02), { dynamo }, clock);
+    await checkDeployment(environment(0.02), { dynamo }, clock);
     expect(await store.read()).toBeUndefined();
     // Once the planner recorded one, an incompatible one is refused.
     await new DeploymentState(environment(0.01).config, clock, store).reconcile();
-    await reconcileDeployment(environment(0.01), { dynamo }, clock);
-    await expect(reconcileDeployment(environment(0.02), { dynamo }, clock)).rejects.toThrow(
+    await checkDeployment(environment(0.01), { dynamo }, clock);
+    await expect(checkDeployment(environment(0.02), { dynamo }, clock)).rejects.toThrow(
       IncompatibleConfigError,
     );
   });
