@@ -69,6 +69,11 @@ export interface PostgresServer {
 export interface StartOptions {
   /** `shared_preload_libraries = 'timescaledb'` (default false). */
   readonly timescale?: boolean;
+  /**
+   * Password authentication (scram-sha-256) over TCP, with this password for the `postgres` user
+   * (default: trust, no password). The URLs then carry it.
+   */
+  readonly password?: string;
 }
 
 let databases = 0;
@@ -91,7 +96,13 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     chownSync(dir, uid, gid);
   }
   chmodSync(dir, 0o700);
-  run('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--locale=C']);
+  const auth = ['-A', 'trust'];
+  if (options.password !== undefined) {
+    const pwfile = join(dir, 'pwfile');
+    writeFileSync(pwfile, `${options.password}\n`, { mode: 0o644 });
+    auth.splice(0, 2, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`);
+  }
+  run('initdb', ['-D', dataDir, ...auth, '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--locale=C']);
   const settings = [
     "listen_addresses = '127.0.0.1'",
     `unix_socket_directories = '${dir}'`,
@@ -134,7 +145,9 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       }
     }
   }
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const user =
+    options.password === undefined ? 'postgres' : `postgres:${encodeURIComponent(options.password)}`;
+  const url = `postgres://${user}@127.0.0.1:${port}/postgres`;
   let stopped = false;
   const server: PostgresServer = {
     url,
@@ -149,7 +162,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       } finally {
         await admin.end();
       }
-      return `postgres://postgres@127.0.0.1:${port}/${db}`;
+      return `postgres://${user}@127.0.0.1:${port}/${db}`;
     },
     kill() {
       run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);

@@ -10,12 +10,18 @@ import { ConfigError } from '../../core/errors.js';
 import { isTransient } from './errors.js';
 import { type MigrateResult, migrate, type SchemaConfig } from './schema.js';
 
+/**
+ * Where the URL comes from; `refresh` after the database refused the password (a rotated secret):
+ * read it anew, past any cache.
+ */
+export type UrlProvider = (options: { readonly refresh: boolean }) => Promise<string>;
+
 export interface PostgresConnectionOptions {
   /**
    * `postgres://user:password@host:port/database?sslmode=verify-full`, or where to get it (a secret,
    * read once at first use: {@link urlFromSecret} reads what Secrets Manager holds).
    */
-  readonly url: string | (() => Promise<string>);
+  readonly url: string | UrlProvider;
   /** Connections in the pool (default 1: one per Lambda container; the local runner uses more). */
   readonly max?: number;
   /**
@@ -121,6 +127,8 @@ export function connectPostgres(options: PostgresConnectionOptions & { readonly 
 export class PostgresDatabase {
   private pool: Promise<{ sql: Sql; url: string }> | undefined;
   private ready: Promise<MigrateResult> | undefined;
+  /** The database refused the password: the next connection reads the URL anew. */
+  private refresh = false;
 
   constructor(
     private readonly options: PostgresConnectionOptions,
@@ -133,9 +141,38 @@ export class PostgresDatabase {
     return (await this.connection()).sql;
   }
 
+  /**
+   * Runs `query` on the pool; the error is thrown as it is, for the caller's retry. After a lost
+   * connection the pool is dropped (postgres.js keeps a reconnect that failed its login as a dead
+   * connection), so the next use connects afresh; when PostgreSQL refuses the login (SQLSTATE class
+   * 28: a password rotated since the URL was read) the next use also reads the URL again.
+   */
+  async run<T>(query: (sql: Sql) => Promise<T>): Promise<T> {
+    const sql = await this.sql();
+    try {
+      return await query(sql);
+    } catch (error) {
+      if (isLoginRefused(error)) this.reset(true);
+      else if (isTransient(error)) this.reset(false);
+      throw error;
+    }
+  }
+
+  private reset(refresh: boolean): void {
+    const pool = this.pool;
+    this.pool = undefined;
+    this.ready = undefined;
+    this.refresh ||= refresh && typeof this.options.url !== 'string';
+    // Ended in the background: the retry does not wait for a broken pool to close.
+    void pool?.then(({ sql }) => sql.end({ timeout: 1 })).catch(() => undefined);
+  }
+
   private connection(): Promise<{ sql: Sql; url: string }> {
     this.pool ??= (async () => {
-      const url = typeof this.options.url === 'string' ? this.options.url : await this.options.url();
+      const refresh = this.refresh;
+      this.refresh = false;
+      const url =
+        typeof this.options.url === 'string' ? this.options.url : await this.options.url({ refresh });
       return { sql: connectPostgres({ ...this.options, url }), url };
     })().catch((error: unknown) => {
       this.pool = undefined;
@@ -156,9 +193,12 @@ export class PostgresDatabase {
     this.ready ??= this.connection()
       .then(({ sql, url }) =>
         migrate(sql, this.config).catch((error: unknown) => {
-          const what = isTransient(error)
-            ? `PostgreSQL at ${redactUrl(url)} cannot be reached`
-            : `PostgreSQL at ${redactUrl(url)}: the results schema could not be created or migrated`;
+          if (isLoginRefused(error)) this.reset(true);
+          const what = isLoginRefused(error)
+            ? `PostgreSQL at ${redactUrl(url)} refused the login`
+            : isTransient(error)
+              ? `PostgreSQL at ${redactUrl(url)} cannot be reached`
+              : `PostgreSQL at ${redactUrl(url)}: the results schema could not be created or migrated`;
           throw new StoreUnavailableError(`${what} (${describe(error)})`, 5, { cause: error });
         }),
       )
@@ -173,6 +213,12 @@ export class PostgresDatabase {
     const pool = await this.pool?.catch(() => undefined);
     await pool?.sql.end({ timeout: 5 });
   }
+}
+
+/** SQLSTATE class 28: invalid authorization (a wrong or rotated password). */
+export function isLoginRefused(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('28');
 }
 
 function describe(error: unknown): string {

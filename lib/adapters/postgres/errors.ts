@@ -38,8 +38,9 @@ export function isTransient(error: unknown): boolean {
   const code = codeOf(error);
   if (code === undefined) return false;
   if (TRANSIENT_CODES.has(code) || TRANSIENT_STATES.has(code)) return true;
-  // Classes 08 (connection exception) and 53 (insufficient resources: too many connections, …).
-  return /^(08|53)[0-9A-Z]{3}$/.test(code);
+  // Classes 08 (connection exception), 53 (insufficient resources: too many connections, …) and
+  // 28 (login refused: after a password rotation the pool reads the secret again — connection.ts).
+  return /^(08|53|28)[0-9A-Z]{3}$/.test(code);
 }
 
 /** Classes 22 (data exception), 23 (integrity), 42 (syntax or access rule), 28 (authorization). */
@@ -66,7 +67,8 @@ export async function withPostgresRetry<T>(
     try {
       return await operation();
     } catch (error) {
-      if (isTransient(error) && attempt < options.maxAttempts) {
+      // StoreUnavailableError: the schema step could not reach the database (its pool is renewed).
+      if ((isTransient(error) || error instanceof StoreUnavailableError) && attempt < options.maxAttempts) {
         await options.sleep(backoffDelayMs(attempt - 1, options));
         continue;
       }

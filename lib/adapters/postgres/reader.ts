@@ -75,7 +75,7 @@ export class PostgresResultReader implements ResultReader {
       FROM ${ident(table)} WHERE ${conditions.join(' AND ')}
       ORDER BY start_time, series_id LIMIT $${params.length}::bigint`;
     const rows = await withPostgresRetry(
-      async () => (await this.database.sql()).unsafe(text, params as never),
+      () => this.database.run((sql) => sql.unsafe(text, params as never)),
       `read results ${query.tenant}/${query.window}/${query.metric}`,
       this.retry,
     );

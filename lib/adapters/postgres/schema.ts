@@ -219,15 +219,17 @@ async function currentState(sql: Sql): Promise<{ fingerprint: string; timescaled
 
 /**
  * True when the results can be hypertables: the extension exists, or it is loaded through
- * `shared_preload_libraries` and can be created here (creating it without the preload breaks the
- * connection, so we never try then).
+ * `shared_preload_libraries` and this role may create it (creating it without the preload breaks the
+ * connection, so we never try then; a role that may not create it gets plain tables).
  */
 async function ensureTimescale(tx: TransactionSql): Promise<boolean> {
   const [installed] = await tx`SELECT 1 AS one FROM pg_extension WHERE extname = 'timescaledb'`;
   if (installed !== undefined) return true;
   const [available] = await tx`SELECT 1 AS one FROM pg_available_extensions WHERE name = 'timescaledb'`;
-  const [preload] = await tx`SELECT current_setting('shared_preload_libraries') AS libs`;
-  if (available === undefined || !String(preload?.libs ?? '').includes('timescaledb')) return false;
+  // Preloaded? shared_preload_libraries is readable by superusers only; the loader's own setting
+  // exists (missing_ok: NULL otherwise) for every role once the library is preloaded.
+  const [loaded] = await tx`SELECT current_setting('timescaledb.max_background_workers', true) AS workers`;
+  if (available === undefined || loaded?.workers === null || loaded?.workers === undefined) return false;
   try {
     await tx`SAVEPOINT windrow_timescale`;
     await tx`CREATE EXTENSION IF NOT EXISTS timescaledb`;

@@ -152,7 +152,7 @@ export class PostgresResultSink implements ResultSink {
           batch.map((r) => String(r.version)),
         ];
         await withPostgresRetry(
-          async () => (await this.database.sql()).unsafe(text, params as never),
+          () => this.database.run((sql) => sql.unsafe(text, params as never)),
           `supersede ${batch.length} result(s) in ${table}`,
           this.retry,
         );
@@ -183,7 +183,7 @@ export class PostgresResultSink implements ResultSink {
     const text = `INSERT INTO ${ident(table)} AS t (${names.join(', ')}) VALUES ${rows.join(', ')}
       ON CONFLICT (tenant, window_name, metric, series_id, start_time)
       DO UPDATE SET ${updates} WHERE excluded.version > t.version`;
-    await (await this.database.sql()).unsafe(text, params as never);
+    await this.database.run((sql) => sql.unsafe(text, params as never));
   }
 
   private values(r: ResultRecord): Param[] {
