@@ -230,14 +230,12 @@ async function ensureTimescale(tx: TransactionSql): Promise<boolean> {
   // exists (missing_ok: NULL otherwise) for every role once the library is preloaded.
   const [loaded] = await tx`SELECT current_setting('timescaledb.max_background_workers', true) AS workers`;
   if (available === undefined || loaded?.workers === null || loaded?.workers === undefined) return false;
+  // A savepoint through postgres.js (a failed query inside `begin` otherwise fails the transaction).
   try {
-    await tx`SAVEPOINT windrow_timescale`;
-    await tx`CREATE EXTENSION IF NOT EXISTS timescaledb`;
-    await tx`RELEASE SAVEPOINT windrow_timescale`;
+    await tx.savepoint((sp) => sp`CREATE EXTENSION IF NOT EXISTS timescaledb`);
     return true;
   } catch {
-    // No privilege to create it (README: CREATE EXTENSION is a one-time step for an owner).
-    await tx`ROLLBACK TO SAVEPOINT windrow_timescale`;
+    // No privilege to create it (not the database's owner; README: a one-time step then).
     return false;
   }
 }
@@ -296,13 +294,10 @@ async function ensureView(tx: TransactionSql, layout: SchemaLayout): Promise<voi
   const columns = resultColumns(layout).map(ident).join(', ');
   const body = layout.tables.map((t) => `SELECT ${columns} FROM ${ident(t.name)}`).join(' UNION ALL ');
   try {
-    await tx`SAVEPOINT windrow_view`;
-    await tx.unsafe(`CREATE OR REPLACE VIEW ${ident(RESULTS_VIEW)} AS ${body}`);
-    await tx`RELEASE SAVEPOINT windrow_view`;
+    await tx.savepoint((sp) => sp.unsafe(`CREATE OR REPLACE VIEW ${ident(RESULTS_VIEW)} AS ${body}`));
   } catch {
     // Columns changed other than at the end (a percentile added or removed): replace the view. A
     // user's view that depends on it makes this fail, naming it, rather than dropping it.
-    await tx`ROLLBACK TO SAVEPOINT windrow_view`;
     await tx.unsafe(`DROP VIEW IF EXISTS ${ident(RESULTS_VIEW)}`);
     await tx.unsafe(`CREATE VIEW ${ident(RESULTS_VIEW)} AS ${body}`);
   }

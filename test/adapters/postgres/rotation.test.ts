@@ -8,7 +8,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PostgresDatabase } from '#adapters/postgres/connection.js';
-import { schemaLayout } from '#adapters/postgres/schema.js';
+import { migrate, schemaLayout } from '#adapters/postgres/schema.js';
 import { PostgresResultSink } from '#adapters/postgres/sink.js';
 import { parseConfig } from '#core/config/config.js';
 import { describePostgres, type PostgresServer, startPostgres } from '../../support/postgres.js';
@@ -78,4 +78,30 @@ describePostgres('PostgreSQL sink after a password rotation', () => {
       await database.close();
     }
   }, 60_000);
+
+  it('a role that may not create the extension (not the database owner) gets plain tables, no failure', async () => {
+    // Not the owner and no CREATE on the database: may not create even a trusted extension.
+    await admin`CREATE DATABASE plainmetrics`;
+    await admin`GRANT CONNECT ON DATABASE plainmetrics TO windrow`;
+    const owner = postgres(server.url.replace(/\/postgres$/, '/plainmetrics'), {
+      max: 1,
+      onnotice: () => {},
+    });
+    await owner`GRANT CREATE, USAGE ON SCHEMA public TO windrow`;
+    await owner.end();
+    const sql = postgres(`postgres://windrow:second@127.0.0.1:${server.port}/plainmetrics`, {
+      max: 1,
+      onnotice: () => {},
+    });
+    try {
+      expect(await migrate(sql, config)).toEqual({ timescaledb: false, changed: true });
+      const [ext] = await sql`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'timescaledb'`;
+      expect(ext?.n).toBe(0);
+      const [index] =
+        await sql`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'windrow_results_1m_start_time'`;
+      expect(index?.n).toBe(1);
+    } finally {
+      await sql.end();
+    }
+  });
 });

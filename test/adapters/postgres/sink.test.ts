@@ -117,6 +117,34 @@ for (const timescale of [false, true]) {
       }
     }, 60_000);
 
+    it('a configuration change adds tables, percentile columns and replaces the view', async () => {
+      const own = postgres(await server.createDatabase(), { max: 1, onnotice: () => {} });
+      try {
+        const before = parseConfig({ tiers: ['1m', '1h'], percentiles: [50, 99] });
+        await migrate(own, before);
+        await own`INSERT INTO windrow_results_1m (tenant, metric, window_name, start_time, end_time, series_id,
+          resource, attributes, type, unit, count, p50, p99, version)
+          VALUES ('t', 'm', '1m', now(), now(), 's', '{}', '{}', 'gauge', '', 1, 5, 9, 1)`;
+        // A percentile in the middle (the view's columns change other than at the end), a tier at the end.
+        const after = parseConfig({ tiers: ['1m', '1h', '1d'], percentiles: [50, 90, 99] });
+        expect(await migrate(own, after)).toEqual({ timescaledb: timescale, changed: true });
+        const columns = await own`SELECT column_name FROM information_schema.columns
+          WHERE table_name = 'windrow_results' AND column_name LIKE 'p%' ORDER BY ordinal_position`;
+        expect(columns.map((c) => c.column_name)).toEqual(['p50', 'p90', 'p99']);
+        const [row] = await own`SELECT p50, p90, p99 FROM windrow_results WHERE tenant = 't'`;
+        expect({ ...row }).toEqual({ p50: 5, p90: null, p99: 9 });
+        const [tables] = await own`SELECT count(*)::int AS n FROM information_schema.tables
+          WHERE table_name = 'windrow_results_1d'`;
+        expect(tables?.n).toBe(1);
+        // Fewer percentiles: the column stays in the tables with its data, the view shows the configured ones.
+        await migrate(own, parseConfig({ tiers: ['1m', '1h', '1d'], percentiles: [50] }));
+        const [left] = await own`SELECT p99 FROM windrow_results_1m WHERE tenant = 't'`;
+        expect(left?.p99).toBe(9);
+      } finally {
+        await own.end();
+      }
+    }, 60_000);
+
     it('writes rows readable by plain SQL on windrow_results; a re-write changes nothing', async () => {
       const r = record();
       expect(await sink.write([r])).toEqual({ written: 1, rejected: 0, rejections: [] });
