@@ -499,6 +499,7 @@ async function main(): Promise<void> {
     `Amazon Managed Prometheus: ${usd(comparisons.prometheusPerMillionSeriesMinutes)} per 1M series-minutes of this workload (${samplesPerSeriesMinute.toFixed(2)} samples a series-minute: a histogram point is a sample per bucket + sum + count), ${usd(comparisons.prometheusPerMillionRawPoints)} per 1M raw points; ingestion only (storage left out: ~1–2 bytes a sample; queries left out).`,
     `Total per 1M series-minutes by fleet size (fixed costs shared out) — Timestream: ${byFleet.timestream.map((f) => `${f.series.toLocaleString('en-US')} series ${usd(f.perMillionSeriesMinutes)}`).join(', ')}; DynamoDB: ${byFleet.dynamodb.map((f) => `${f.series.toLocaleString('en-US')} series ${usd(f.perMillionSeriesMinutes)}`).join(', ')}.`,
     `Fixed per month (planner, empty closes, idle polling, ${sdkRun.metrics.length} own EMF metrics): Timestream ${usd(costOf(seriesMinutes.timestream.fixedPerMonth, prices).total)}, DynamoDB ${usd(costOf(seriesMinutes.dynamodb.fixedPerMonth, prices).total)}.`,
+    "PostgreSQL sink: not modeled. Its cost is the database, which the user runs and sizes (an instance, or Aurora Serverless v2 billed per ACU-hour), not a price per request windrow could measure here; windrow's own part is the DynamoDB column without its results-table writes and reads (window state, Lambda, SQS, logs are the same).",
     '',
     'Measured here (OpenTelemetry SDK scenario, DynamoDB sink; modeled Lambda ms = compute here × 1769/memory + round trips):',
   );
