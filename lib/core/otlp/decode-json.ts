@@ -24,10 +24,8 @@ import {
   MetricKind,
   type NormalizeOptions,
   RejectReason,
-  type Scope,
-  Temporality,
 } from '../point.js';
-import { type AttributeSetInfo, attributeSet, metricContext } from '../series/canonical.js';
+import { attributeSet } from '../series/canonical.js';
 import { jsonAttributes } from './json-attributes.js';
 import {
   countField,
@@ -48,13 +46,16 @@ import {
   ShapeError,
 } from './json-values.js';
 import {
+  admitMetric,
   attributeProblem,
   describeOtlpPoint,
+  EMPTY_SCOPE,
   FLAG_NO_RECORDED_VALUE,
-  metricProblem,
   Normalizer,
   type PointSink,
   type PointTimes,
+  type ResourceInfo,
+  type ScopeInfo,
 } from './normalize.js';
 
 const TEMPORALITY_NAMES = [
@@ -106,11 +107,6 @@ function at(v: Json | undefined, where: string): JsonObject {
   return v;
 }
 
-interface ResourceInfo {
-  readonly attrs: AttributeSetInfo;
-  readonly problem: string | undefined;
-}
-
 function resourceMetrics(rm: JsonObject, n: Normalizer): void {
   const res = optionalObject(rm, 'resource');
   const attrs = res === undefined ? attributeSet([]) : jsonAttributes(optionalArray(res, 'attributes'));
@@ -125,19 +121,6 @@ function resourceMetrics(rm: JsonObject, n: Normalizer): void {
     for (let j = 0; j < ms.length; j++) metric(at(ms[j], `metrics[${j}]`), resource, scope, n);
   }
 }
-
-/** An instrumentation scope with its attribute set (for the series key) and its limit problem. */
-interface ScopeInfo {
-  readonly scope: Scope;
-  readonly attrs: AttributeSetInfo;
-  readonly problem: string | undefined;
-}
-
-const EMPTY_SCOPE: ScopeInfo = {
-  scope: { name: '', version: '' },
-  attrs: attributeSet([]),
-  problem: undefined,
-};
 
 function scopeInfo(s: JsonObject, n: Normalizer): ScopeInfo {
   const attrs = jsonAttributes(optionalArray(s, 'attributes'));
@@ -169,24 +152,14 @@ function metric(m: JsonObject, resource: ResourceInfo, scope: ScopeInfo, n: Norm
   const points = optionalArray(data, 'dataPoints');
   if (points.length === 0) return;
 
-  const problem = metricProblem({ name, unit, kind, temporality }, n.options, resource, scope);
-  if (problem !== undefined) {
-    n.refuse(problem.reason, name, 0, problem.message, points.length);
-    return;
-  }
-  const ctx = metricContext(
-    resource.attrs.set,
-    scope.scope,
-    {
-      name,
-      unit,
-      description,
-      kind,
-      temporality: (hasTemporality ? temporality : Temporality.unspecified) as Temporality,
-      monotonic,
-    },
-    scope.attrs.set,
+  const ctx = admitMetric(
+    n,
+    { name, unit, description, kind, temporality, monotonic },
+    resource,
+    scope,
+    points.length,
   );
+  if (ctx === undefined) return;
   const read = POINT_READERS[kind];
   for (let i = 0; i < points.length; i++) {
     const p = points[i];

@@ -24,14 +24,17 @@
  * scratch objects are reused so a point allocates only its NormalizedPoint (and bucket arrays).
  */
 import { DecodeError } from '../errors.js';
-import { type DecodeResult, MetricKind, type NormalizeOptions, type Scope, Temporality } from '../point.js';
-import { type AttributeSetInfo, attributeSet, metricContext } from '../series/canonical.js';
+import { type DecodeResult, MetricKind, type NormalizeOptions } from '../point.js';
+import { attributeSet } from '../series/canonical.js';
 import {
+  admitMetric,
   attributeProblem,
   describeOtlpPoint,
-  metricProblem,
+  EMPTY_SCOPE,
   Normalizer,
   type PointSink,
+  type ResourceInfo,
+  type ScopeInfo,
 } from './normalize.js';
 import { attributesOf } from './pb-attributes.js';
 import { exponentialPoint, histogramPoint, releaseBody } from './pb-histograms.js';
@@ -82,12 +85,6 @@ export function decodeOtlpProtobuf(
 function skipKnown(r: WireReader, tag: number, end: number, message: string, known: number): void {
   if (tag >>> 3 === known) throw wrongWireType(message, known, tag & 7);
   r.skip(tag & 7, end);
-}
-
-interface ResourceInfo {
-  readonly attrs: AttributeSetInfo;
-  /** Why every point of this resource is refused (attribute limits), or undefined. */
-  readonly problem: string | undefined;
 }
 
 function resourceMetrics(r: WireReader, end: number, n: Normalizer): void {
@@ -148,13 +145,6 @@ function resourceInfo(r: WireReader, start: number, end: number, n: Normalizer):
   return { attrs, problem: limit === undefined ? undefined : `resource: ${limit}` };
 }
 
-/** An instrumentation scope with its attribute set (for the series key) and its limit problem. */
-interface ScopeInfo {
-  readonly scope: Scope;
-  readonly attrs: AttributeSetInfo;
-  readonly problem: string | undefined;
-}
-
 function scopeMetrics(r: WireReader, end: number, resource: ResourceInfo, n: Normalizer): void {
   const begin = r.pos;
   let scope: ScopeInfo = EMPTY_SCOPE;
@@ -183,12 +173,6 @@ function scopeMetrics(r: WireReader, end: number, resource: ResourceInfo, n: Nor
     }
   }
 }
-
-const EMPTY_SCOPE: ScopeInfo = {
-  scope: { name: '', version: '' },
-  attrs: attributeSet([]),
-  problem: undefined,
-};
 
 /** InstrumentationScope{name=1, version=2, attributes=3 (repeated KeyValue), dropped_attributes_count=4}. */
 function instrumentationScope(r: WireReader, end: number, n: Normalizer): ScopeInfo {
@@ -287,24 +271,14 @@ function metric(r: WireReader, end: number, resource: ResourceInfo, scope: Scope
   }
   if (pointCount === 0) return;
 
-  const problem = metricProblem({ name, unit, kind, temporality }, n.options, resource, scope);
-  if (problem !== undefined) {
-    n.refuse(problem.reason, name, 0, problem.message, pointCount);
-    return;
-  }
-  const ctx = metricContext(
-    resource.attrs.set,
-    scope.scope,
-    {
-      name,
-      unit,
-      description,
-      kind,
-      temporality: (hasTemporality ? temporality : Temporality.unspecified) as Temporality,
-      monotonic,
-    },
-    scope.attrs.set,
+  const ctx = admitMetric(
+    n,
+    { name, unit, description, kind, temporality, monotonic },
+    resource,
+    scope,
+    pointCount,
   );
+  if (ctx === undefined) return;
 
   // Pass 2: the points.
   r.pos = dataStart;

@@ -39,9 +39,10 @@ import {
   type Rejections,
   type RejectReason,
   reject,
+  type Scope,
   Temporality,
 } from '../point.js';
-import type { AttributeSetInfo } from '../series/canonical.js';
+import { type AttributeSetInfo, attributeSet, metricContext } from '../series/canonical.js';
 import {
   ExpBucketRange,
   ExponentialHistogramSample,
@@ -423,6 +424,58 @@ export interface RawSummary {
   count: number;
   sum: number;
   quantiles: { quantile: number; value: number }[];
+}
+
+/** A resource with its attribute set and why every point of it is refused (attribute limits), if so. */
+export interface ResourceInfo {
+  readonly attrs: AttributeSetInfo;
+  readonly problem: string | undefined;
+}
+
+/** An instrumentation scope with its attribute set (for the series key) and its limit problem. */
+export interface ScopeInfo {
+  readonly scope: Scope;
+  readonly attrs: AttributeSetInfo;
+  readonly problem: string | undefined;
+}
+
+export const EMPTY_SCOPE: ScopeInfo = {
+  scope: { name: '', version: '' },
+  attrs: attributeSet([]),
+  problem: undefined,
+};
+
+/**
+ * The context shared by every point of a metric — or undefined after refusing all `pointCount` of
+ * its points for a metric-level problem (its own, its resource's, its scope's). Shared by the OTLP
+ * decoders.
+ */
+export function admitMetric(
+  n: Normalizer,
+  m: MetricHeader & { readonly description: string; readonly monotonic: boolean },
+  resource: ResourceInfo,
+  scope: ScopeInfo,
+  pointCount: number,
+): MetricContext | undefined {
+  const problem = metricProblem(m, n.options, resource, scope);
+  if (problem !== undefined) {
+    n.refuse(problem.reason, m.name, 0, problem.message, pointCount);
+    return undefined;
+  }
+  const hasTemporality = m.kind !== MetricKind.gauge && m.kind !== MetricKind.summary;
+  return metricContext(
+    resource.attrs.set,
+    scope.scope,
+    {
+      name: m.name,
+      unit: m.unit,
+      description: m.description,
+      kind: m.kind,
+      temporality: (hasTemporality ? m.temporality : Temporality.unspecified) as Temporality,
+      monotonic: m.monotonic,
+    },
+    scope.attrs.set,
+  );
 }
 
 /** What the metric-level checks need of a metric. */
