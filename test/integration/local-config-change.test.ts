@@ -4,18 +4,13 @@
  * message naming the setting; a tier added at the end gets a complete first window; a longer
  * correction horizon accepts older points only once they fall in windows written under it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ConfigInput, parseConfig } from '#core/config/config.js';
+import type { ConfigInput } from '#core/config/config.js';
 import { ConfigError } from '#core/errors.js';
-import { type LocalStack, startLocalStack } from '#local/stack.js';
+import { RestartableStack } from '../support/restartable-stack.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'windrow-config-'));
-let offsetMs = Math.ceil(Date.now() / 60_000) * 60_000 + 2_000 - Date.now();
-const clock = { nowMs: () => Date.now() + offsetMs };
-let stack: LocalStack | undefined;
+const local = new RestartableStack('config.test');
+const { clock } = local;
 const base: ConfigInput = {
   tiers: ['1s', '10s'],
   allowedLateness: '1s',
@@ -24,36 +19,11 @@ const base: ConfigInput = {
   sink: 'dynamodb',
 };
 
-afterAll(async () => {
-  await stack?.stop().catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => local.close());
 
-async function restart(input: ConfigInput): Promise<LocalStack> {
-  await stack?.stop();
-  stack = undefined;
-  stack = await startLocalStack({ config: parseConfig(input), port: 0, quiet: true, clock, dataDir: dir });
-  await stack.closer.tick();
-  return stack;
-}
-
-async function send(s: LocalStack, t: number, value: number) {
-  const response = await fetch(`${s.url}/v1/points`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      points: [{ metric: 'config.test', timestamp: t, value, attributes: { host: 'a' } }],
-    }),
-  });
-  return (await response.json()) as { accepted: number; rejected: number; reasons: Record<string, number> };
-}
-
-async function runTo(s: LocalStack, toMs: number) {
-  while (clock.nowMs() < toMs) {
-    offsetMs += Math.min(1_000, toMs - clock.nowMs());
-    await s.closer.tick();
-  }
-}
+const restart = local.restart.bind(local);
+const send = local.send.bind(local);
+const runTo = local.runTo.bind(local);
 
 describe('Local stack: changing the configuration', () => {
   it('refuses at start what the stored state cannot follow, naming the setting', async () => {
@@ -109,7 +79,7 @@ describe('Local stack: changing the configuration', () => {
     });
     expect((await send(s, clock.nowMs() - 5 * 60_000, 1)).accepted).toBe(1);
     // Far enough on (the lead of ~17 min, then 20 min), a 20-minute-old point is in a window written under 1h.
-    offsetMs += 40 * 60_000;
+    local.advance(40 * 60_000);
     s = await restart({ ...base, tiers: ['1s', '10s', '1m'], correctionHorizon: '1h' });
     expect((await send(s, clock.nowMs() - 20 * 60_000, 1)).accepted).toBe(1);
   });

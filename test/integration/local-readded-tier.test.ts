@@ -14,18 +14,12 @@
  * Fixed: the planner starts a re-added tier again like a newly added one (tier-backfill.ts
  * `resumeReaddedTier`), and `npm start` only checks the configuration (the planner records it).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ConfigInput, parseConfig } from '#core/config/config.js';
-import { type LocalStack, startLocalStack } from '#local/stack.js';
+import type { ConfigInput } from '#core/config/config.js';
+import { RestartableStack } from '../support/restartable-stack.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'windrow-readd-'));
-// Start 2 s into a minute, so everything below happens within that minute.
-let offsetMs = Math.ceil(Date.now() / 60_000) * 60_000 + 2_000 - Date.now();
-const clock = { nowMs: () => Date.now() + offsetMs };
-let stack: LocalStack | undefined;
+const local = new RestartableStack('readd.test');
+const { clock } = local;
 const base: ConfigInput = {
   tiers: ['1s', '10s', '1m'],
   allowedLateness: '1s',
@@ -34,36 +28,11 @@ const base: ConfigInput = {
   sink: 'dynamodb',
 };
 
-afterAll(async () => {
-  await stack?.stop().catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => local.close());
 
-async function restart(input: ConfigInput): Promise<LocalStack> {
-  await stack?.stop();
-  stack = undefined;
-  stack = await startLocalStack({ config: parseConfig(input), port: 0, quiet: true, clock, dataDir: dir });
-  await stack.closer.tick();
-  return stack;
-}
-
-async function send(s: LocalStack, t: number, value: number) {
-  const response = await fetch(`${s.url}/v1/points`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      points: [{ metric: 'readd.test', timestamp: t, value, attributes: { host: 'a' } }],
-    }),
-  });
-  return (await response.json()) as { accepted: number };
-}
-
-async function runTo(s: LocalStack, toMs: number) {
-  while (clock.nowMs() < toMs) {
-    offsetMs += Math.min(1_000, toMs - clock.nowMs());
-    await s.closer.tick();
-  }
-}
+const restart = local.restart.bind(local);
+const send = local.send.bind(local);
+const runTo = local.runTo.bind(local);
 
 describe('Local stack: a top tier removed and added back', () => {
   it('keeps every point of its window (children closed while it was absent are handed up)', async () => {
