@@ -7,6 +7,7 @@ import type { MetricSummary } from '../app/query/ports.js';
 import type { QueryResult } from '../app/query/query.js';
 import { browser } from './dom.js';
 import { type Filter, formatFilter } from './series.js';
+import { byValues } from './state.js';
 
 /** Attribute filters one query may carry (the server's limit). */
 export const MAX_FILTERS = 20;
@@ -28,13 +29,26 @@ export interface QueryRequest {
   /** A duration the server accepts as `since`, e.g. `15m` or `900s`. */
   readonly since: string;
   readonly filters: readonly Filter[];
+  /** Group by these keys (`[]`: every series in one); absent or null: no grouping. */
+  readonly by?: readonly string[] | null;
+}
+
+/** What `by` adds to an answer: the keys grouped by, and results left out for lack of state. */
+export interface GroupedResult {
+  readonly by?: readonly string[];
+  /** Results written before windrow kept states, left out of the groups. */
+  readonly leftOut?: number;
+  /** From when grouped data exists. */
+  readonly groupedFrom?: string;
 }
 
 /**
  * The query string of a `GET /v1/query` (filters beyond the server's limit are left out; the
- * callers filter exactly on their side where it matters).
+ * callers filter exactly on their side where it matters). Group keys go as `byValues` writes them;
+ * `by=` alone merges every series.
  *
  * @example queryString({ metric: 'cpu', window: 'tumbling', tier: 'auto', since: '1h', filters: [] }) // 'metric=cpu&window=tumbling&tier=auto&since=1h'
+ * @example queryString({ metric: 'cpu', window: 'tumbling', tier: 'auto', since: '1h', filters: [], by: [] }) // '…&since=1h&by='
  */
 export function queryString(request: QueryRequest): string {
   const out = new URLSearchParams({
@@ -51,6 +65,8 @@ export function queryString(request: QueryRequest): string {
     const [param, value] = splitFilter(formatFilter(filter));
     out.append(param, value);
   }
+  if (request.by !== undefined && request.by !== null)
+    for (const value of byValues(request.by)) out.append('by', value);
   return out.toString();
 }
 
@@ -108,6 +124,6 @@ export async function listMetrics(): Promise<MetricSummary[]> {
   return (await getJson<{ metrics: MetricSummary[] }>('/v1/metrics')).metrics;
 }
 
-export async function runQuery(request: QueryRequest): Promise<QueryResult> {
-  return getJson<QueryResult>(`/v1/query?${queryString(request)}`);
+export async function runQuery(request: QueryRequest): Promise<QueryResult & GroupedResult> {
+  return getJson<QueryResult & GroupedResult>(`/v1/query?${queryString(request)}`);
 }

@@ -1,8 +1,8 @@
 /**
  * The dashboard in the browser (bundled by `build.ts` into `/dashboard.js`): pick a metric, filters,
- * a window kind and tier (or auto), a range and stats; one chart per stat with one line per series;
- * below, one series' stat from every tier side by side. No framework: the page's controls, the
- * JSON API and uPlot.
+ * a grouping, a window kind and tier (or auto), a range and stats; one chart per stat with one line
+ * per series (or group); below, one series' stat from every tier side by side. No framework: the
+ * page's controls, the JSON API and uPlot.
  *
  * What a script can read: `#status[data-state]` (loading, ready, empty, error); `#charts[data-query]`
  * (the query string the charts show); each `.chart[data-points]` (values plotted), `[data-series]`
@@ -10,10 +10,19 @@
  */
 import type { MetricSummary } from '../app/query/ports.js';
 import type { QueryResult, QuerySeries } from '../app/query/query.js';
-import { ApiError, listMetrics, MAX_FILTERS, type QueryRequest, queryString, runQuery } from './api.js';
+import {
+  ApiError,
+  type GroupedResult,
+  listMetrics,
+  MAX_FILTERS,
+  type QueryRequest,
+  queryString,
+  runQuery,
+} from './api.js';
 import { type ChartSpec, type Plot, renderChart } from './charts.js';
 import {
   addFilterRow,
+  fillGroupBy,
   fillMetrics,
   fillStats,
   fillTiers,
@@ -33,6 +42,11 @@ import {
   type Filter,
   filterSuggestions,
   filtersForSeries,
+  type GroupedSeries,
+  groupByOptions,
+  groupKeys,
+  groupLabels,
+  keyText,
   parseFilter,
   seriesKey,
   seriesLabels,
@@ -42,8 +56,10 @@ import {
   DEFAULT_PERCENTILES,
   formatState,
   parseState,
+  queryBy,
   rangeMs,
   statNames,
+  toggleBy,
   type WindowKind,
 } from './state.js';
 import type { DashboardWindows } from './types.js';
@@ -62,10 +78,12 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 const mainPlots = new Map<string, Plot>();
 let mainLayout = '';
 let tierPlots: Plot[] = [];
-let main: { request: QueryRequest; result: QueryResult } | undefined;
+let main: { request: QueryRequest; result: QueryResult & GroupedResult } | undefined;
 let compare: { tier: string; since: string; clipped: boolean; series: QuerySeries | undefined }[] = [];
 let renderedMain = '';
 let metrics: readonly MetricSummary[] = [];
+/** Group keys seen per metric, so grouped answers (which hold only their keys) keep the others offered. */
+const knownKeys = new Map<string, Set<string>>();
 
 function readWindows(): DashboardWindows | undefined {
   const content = browser().document.querySelector('meta[name="windrow-windows"]')?.getAttribute('content');
@@ -96,6 +114,26 @@ function tierNames(kind = state.window): string[] {
   return windowNames(windows, kind, seenWindows);
 }
 
+function rememberKeys(metric: string, series: readonly QuerySeries[]): void {
+  const known = knownKeys.get(metric) ?? new Set<string>();
+  for (const key of groupKeys(series)) known.add(key);
+  knownKeys.set(metric, known);
+}
+
+function fillGroup(): void {
+  const known = [...(knownKeys.get(state.metric) ?? [])].sort();
+  fillGroupBy(groupByOptions(known, state.by), state.by, state.window === 'session', (choice, checked) => {
+    saveState({ ...state, by: toggleBy(state.by, choice, checked) });
+    fillGroup();
+    void load();
+  });
+}
+
+/** Legend labels: the group keys and merged counts for a grouped answer, else what tells series apart. */
+function labelsFor(series: readonly GroupedSeries[], by: readonly string[] | null | undefined, max?: number) {
+  return by === undefined || by === null ? seriesLabels(series, max) : groupLabels(series, by, max);
+}
+
 // --- loading -------------------------------------------------------------------------------------
 
 async function load(): Promise<void> {
@@ -122,11 +160,14 @@ async function load(): Promise<void> {
       tier: state.tier,
       since: state.range,
       filters: userFilters(),
+      by: queryBy(state),
     };
     const result = await runQuery(request);
     if (mine !== generation) return;
     for (const t of result.tiers) seenWindows.add(t);
     if (windows === undefined) fillTiers(tierNames(), state.tier);
+    rememberKeys(request.metric, result.series);
+    fillGroup();
     main = { request, result };
     renderMain(false);
     fillCompareSeries(result.series);
@@ -151,16 +192,23 @@ function schedule(): void {
   if (ms > 0) timer = setTimeout(() => (browser().document.hidden ? schedule() : void load()), ms);
 }
 
-function statusLine(result: QueryResult): string {
+function statusLine(result: QueryResult & GroupedResult): string {
   const points = result.series.reduce((n, s) => n + s.points.length, 0);
   const unit = metrics.find((m) => m.name === result.metric)?.unit ?? '';
+  const by = result.by;
   const parts = [
     `${result.metric}${unit === '' ? '' : ` (${unit})`}`,
     `${result.window} ${result.tiers.length === 0 ? result.tier : result.tiers.join(' + ')}`,
-    `${result.series.length} series`,
+    by === undefined
+      ? `${result.series.length} series`
+      : `${result.series.length} group${result.series.length === 1 ? '' : 's'} ${by.length === 0 ? 'of all series' : `by ${by.map(keyText).join(', ')}`}`,
     `${points} windows`,
     `updated ${new Date().toLocaleTimeString()}`,
   ];
+  if (result.leftOut !== undefined && result.leftOut > 0)
+    parts.push(
+      `${result.leftOut} results without state left out${result.groupedFrom === undefined ? '' : ` (grouped from ${result.groupedFrom})`}`,
+    );
   if (result.truncated) parts.push('truncated: choose a coarser tier, a shorter range or a filter');
   return parts.join(' · ');
 }
@@ -192,6 +240,7 @@ async function loadCompare(mine: number): Promise<void> {
         tier: tier.name,
         since,
         filters: narrow,
+        by: main?.request.by,
       });
       return {
         tier: tier.name,
@@ -251,10 +300,18 @@ function renderMain(force: boolean): void {
     charts.replaceChildren(el('p', { class: 'note' }, 'choose one or more stats'));
     return;
   }
-  const labels = seriesLabels(result.series);
+  const labels = labelsFor(result.series, result.by ?? request.by);
   const unit = result.series[0]?.unit ?? '';
-  const note = result.truncated ? 'truncated at the per-query limit' : undefined;
+  const bounds = result.series.some((s) =>
+    s.points.some((p) => (p as { mergedBounds?: boolean }).mergedBounds),
+  );
   for (const stat of state.stats) {
+    const note = [
+      result.truncated ? 'truncated at the per-query limit' : '',
+      bounds && /^p\d/.test(stat) ? 'histograms with different bounds merged: within a merged bucket' : '',
+    ]
+      .filter((n) => n !== '')
+      .join(' · ');
     const spec: ChartSpec = {
       title: `${stat}${unitFor(stat, unit)}`,
       stat,
@@ -263,7 +320,7 @@ function renderMain(force: boolean): void {
       height: 220,
       legend: true,
       syncKey: 'main',
-      note,
+      note: note === '' ? undefined : note,
       empty:
         result.series.length === 0
           ? `no closed windows of ${result.metric} in the last ${state.range}`
@@ -282,7 +339,7 @@ function renderMain(force: boolean): void {
 }
 
 function fillCompareSeries(series: readonly QuerySeries[]): void {
-  const labels = seriesLabels(series, 120);
+  const labels = labelsFor(series, main?.result.by ?? main?.request.by, 120);
   const keys = series.map(seriesKey);
   const current = keys.includes(state.compareSeries) ? state.compareSeries : (keys[0] ?? '');
   setOptions(
@@ -350,6 +407,7 @@ function sharedRange(points: readonly { start: string; end: string }[]): [number
 
 function update(): void {
   saveState(readControls(state));
+  fillGroup();
   void load();
 }
 
@@ -359,6 +417,7 @@ function applyState(): void {
   for (const id of [ids.range, ids.refresh] as const) select(id).value = state[id];
   fillStats(stats, state.stats);
   setFilters(state.filters, update);
+  fillGroup();
 }
 
 function start(): void {

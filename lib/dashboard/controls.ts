@@ -1,12 +1,12 @@
 /**
- * The dashboard's controls: filling the pickers (metrics, windows, tiers, stats, filters) and
- * reading them back as a `DashboardState`. Ids are stable (`#metric`, `#tier`, `#stat-p95`,
- * `#filter-0`, …): the browser test and bookmarks of the page rely on them.
+ * The dashboard's controls: filling the pickers (metrics, windows, tiers, stats, filters, group by)
+ * and reading them back as a `DashboardState`. Ids are stable (`#metric`, `#tier`, `#stat-p95`,
+ * `#filter-0`, `#by-none`, …): the browser test and bookmarks of the page rely on them.
  */
 import type { MetricSummary } from '../app/query/ports.js';
 import { byId, el, type InputElement, queryAll, type SelectElement } from './dom.js';
 import { parseFilter } from './series.js';
-import type { DashboardState, WindowKind } from './state.js';
+import { BY_ALL, BY_NONE, type DashboardState, type WindowKind } from './state.js';
 import type { DashboardWindows } from './types.js';
 
 export const ids = {
@@ -21,6 +21,7 @@ export const ids = {
   suggestions: 'filter-suggestions',
   compareSeries: 'compare-series',
   compareStat: 'compare-stat',
+  groupBy: 'group-by',
 } as const;
 
 export function select(id: string): SelectElement {
@@ -107,6 +108,37 @@ export function fillStats(names: readonly string[], checked: readonly string[]):
       return el('label', { class: 'check', for: `stat-${name}` }, box, name);
     }),
   );
+}
+
+/**
+ * The group-by choices: `none`, `all series`, then one checkbox per key (value: the key; checked
+ * when chosen). `onToggle` gets the choice (a key, `BY_NONE` or `BY_ALL`) and whether it is now
+ * checked. Disabled, with the reason as its title, for session windows.
+ */
+export function fillGroupBy(
+  keys: readonly { value: string; text: string }[],
+  by: readonly string[] | null,
+  disabled: boolean,
+  onToggle: (choice: string, checked: boolean) => void,
+): void {
+  const fieldset = byId(ids.groupBy);
+  const box = (id: string, value: string, text: string, checked: boolean) => {
+    const input = el('input', { type: 'checkbox', id, name: 'by', value });
+    input.checked = checked;
+    input.addEventListener('change', () => onToggle(value, input.checked));
+    return el('label', { class: 'check', for: id }, input, text);
+  };
+  fieldset.replaceChildren(
+    el('legend', {}, 'Group by'),
+    box('by-none', BY_NONE, 'none', by === null),
+    box('by-all', BY_ALL, 'all series', by?.length === 0),
+    ...keys.map((k, i) => box(`by-key-${i}`, k.value, k.text, by?.includes(k.value) === true)),
+  );
+  if (disabled) fieldset.setAttribute('disabled', '');
+  else fieldset.removeAttribute('disabled');
+  fieldset.title = disabled
+    ? 'session windows are not grouped (each series has its own sessions)'
+    : 'merge the series that share these keys, per window';
 }
 
 let filterCounter = 0;

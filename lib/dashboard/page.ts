@@ -37,6 +37,7 @@ button{cursor:pointer}
 button:hover{border-color:var(--accent)}
 input[aria-invalid=true]{border-color:var(--bad)}
 fieldset{border:0;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center}
+fieldset[disabled]{opacity:.5}
 legend{float:left;font-size:12px;color:var(--muted);margin-right:8px;padding:0}
 #filter-list{display:contents}
 .filter{display:inline-flex;gap:2px}
@@ -93,6 +94,7 @@ export function renderPage(uplotCss: string): string {
 </div>
 <fieldset id="stats"><legend>Stats</legend></fieldset>
 <fieldset id="filters"><legend>Filters</legend><div id="filter-list"></div><button type="button" id="add-filter" title="attr.KEY=VALUE or resource.KEY=VALUE">+ filter</button></fieldset>
+<fieldset id="group-by"><legend>Group by</legend></fieldset>
 <datalist id="filter-suggestions"></datalist>
 </form>
 <main>

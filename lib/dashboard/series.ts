@@ -149,3 +149,78 @@ export function filterSuggestions(
   for (const s of series) for (const f of filtersForSeries(s)) all.add(formatFilter(f));
   return [...all].sort().slice(0, max);
 }
+
+/** What `by` adds to a series of the answer (absent when the query did not group). */
+export interface GroupedSeries extends Pick<QuerySeries, 'resource' | 'attributes'> {
+  /** The metric type of the group (series of different types never merge). */
+  readonly type?: string;
+  /** How many series were merged into this one. */
+  readonly merged?: number;
+}
+
+/**
+ * The group keys the series have: `attr.K` for point attributes, then `resource.K`, each sorted.
+ *
+ * @example groupKeys([{ resource: { 'service.name': 'shop' }, attributes: { host: 'a' } }]) // ['attr.host', 'resource.service.name']
+ */
+export function groupKeys(series: readonly Pick<QuerySeries, 'resource' | 'attributes'>[]): string[] {
+  const attr = new Set<string>();
+  const resource = new Set<string>();
+  for (const s of series) {
+    for (const k of Object.keys(s.attributes)) attr.add(`attr.${k}`);
+    for (const k of Object.keys(s.resource)) resource.add(`resource.${k}`);
+  }
+  return [...[...attr].sort(), ...[...resource].sort()];
+}
+
+/** How a group key is shown: `attr.K` as `K`, `resource.K` as it is (as the legends name them). */
+export function keyText(key: string): string {
+  return key.startsWith('attr.') ? key.slice('attr.'.length) : key;
+}
+
+/**
+ * The keys a group-by control offers: those known for the metric (from the series shown so far),
+ * and the chosen ones even when no series shown has them (a bookmark), at most `max`.
+ *
+ * @example groupByOptions(['attr.host'], ['resource.service.name']) // [{ value: 'attr.host', text: 'host' }, { value: 'resource.service.name', text: 'resource.service.name' }]
+ */
+export function groupByOptions(
+  known: readonly string[],
+  chosen: readonly string[] | null,
+  max = 40,
+): { value: string; text: string }[] {
+  const keys = [...new Set([...known.slice(0, max), ...(chosen ?? [])])];
+  return keys.map((value) => ({ value, text: keyText(value) }));
+}
+
+/**
+ * Legend labels of grouped series: every group key with its value (`(none)` for the group of series
+ * without that key), or `all series` for `by=`, and how many series each merged; the type too when
+ * the groups differ in it.
+ *
+ * @example groupLabels([{ resource: {}, attributes: { host: 'a' }, merged: 3 }], ['attr.host']) // ['host=a · 3 series']
+ */
+export function groupLabels(
+  series: readonly GroupedSeries[],
+  by: readonly string[],
+  maxLength = 80,
+): string[] {
+  const types = new Set(series.map((s) => s.type));
+  return series.map((s) => {
+    const keys = by.map((key) => {
+      const [source, name] = key.startsWith('resource.')
+        ? [s.resource, key.slice('resource.'.length)]
+        : [s.attributes, key.slice('attr.'.length)];
+      const value = source[name];
+      return `${keyText(key)}=${value === undefined ? '(none)' : attributeText(value)}`;
+    });
+    const text = keys.length === 0 ? 'all series' : keys.join(', ');
+    // The count and type stay whole: a long label is cut in its keys.
+    const suffix = [
+      s.merged === undefined ? '' : ` · ${s.merged} series`,
+      types.size > 1 ? ` · ${s.type}` : '',
+    ].join('');
+    const room = Math.max(maxLength - suffix.length, 8);
+    return `${text.length > room ? `${text.slice(0, room - 1)}…` : text}${suffix}`;
+  });
+}

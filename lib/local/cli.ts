@@ -2,7 +2,7 @@
  * `npx windrow …`: windrow from a terminal, against a running stack (local or deployed).
  *
  *   npx windrow query --metric NAME [--tier 1h|auto] [--since 6h | --from T --to T] [--window tumbling]
- *                     [--attr K=V]… [--resource K=V]… [--stats count,avg,p99] [--url URL] [--json]
+ *                     [--attr K=V]… [--resource K=V]… [--by K1,K2]… [--stats count,avg,p99] [--url URL] [--json]
  *   npx windrow metrics [--url URL]
  *   npx windrow demo [--url URL] [--interval 5s] [--duration 2m]
  *
@@ -17,11 +17,14 @@ import { formatNumber, textTable } from './table.js';
 export const CLI_USAGE = `usage:
   npx windrow query --metric NAME [--tier auto|1m|1h|1d] [--since 6h | --from T --to T]
                     [--window tumbling|sliding|session] [--attr K=V]... [--resource K=V]...
-                    [--stats count,avg,p99] [--json] [--url URL] [--api-key KEY]
+                    [--by K1,K2]... [--stats count,avg,p99] [--json] [--url URL] [--api-key KEY]
   npx windrow metrics [--url URL] [--api-key KEY]
   npx windrow demo [--url URL] [--api-key KEY] [--interval 5s] [--duration 2m]
 T is RFC 3339 or epoch milliseconds; --url defaults to $WINDROW_URL or http://127.0.0.1:4318;
---api-key to $WINDROW_API_KEY (needed where auth is on: npm start -- --auth, and in AWS).`;
+--api-key to $WINDROW_API_KEY (needed where auth is on: npm start -- --auth, and in AWS).
+--by merges the series that share the keys, per window (by= of GET /v1/query): K is attr.K,
+resource.K or a bare K (= attr.K); one --by is a comma-separated list, several --by give one key
+each; --by '' merges every matching series into one. Not with --window session.`;
 
 const DEFAULT_STATS = ['count', 'avg', 'min', 'max', 'p50', 'p99', 'sum', 'last'];
 
@@ -29,6 +32,37 @@ interface QuerySeries {
   resource: Record<string, unknown>;
   attributes: Record<string, unknown>;
   points: Record<string, unknown>[];
+  /** With `by`: how many series this group merged. */
+  merged?: number;
+}
+
+/** An attribute value as a table cell shows it. */
+function valueText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * The series column of the table: every attribute as `k=v`; for a grouped answer (`by`, normalized
+ * keys) only the group's keys, in `by`'s order, as the dashboard shows them (`attr.K` as `K`), with
+ * `(none)` for a group without the key, and `(all series)` for `by=`.
+ *
+ * @example seriesLabel({ resource: { 'service.name': 'shop' }, attributes: {}, points: [] }, ['resource.service.name']) // 'resource.service.name=shop'
+ */
+export function seriesLabel(series: QuerySeries, by?: readonly string[]): string {
+  if (by === undefined) {
+    return Object.entries({ ...series.resource, ...series.attributes })
+      .map(([k, v]) => `${k}=${valueText(v)}`)
+      .join(' ');
+  }
+  if (by.length === 0) return '(all series)';
+  return by
+    .map((key) => {
+      const resource = key.startsWith('resource.');
+      const name = resource ? key.slice('resource.'.length) : key.replace(/^attr\./, '');
+      const value = (resource ? series.resource : series.attributes)[name];
+      return `${resource ? key : name}=${value === undefined ? '(none)' : valueText(value)}`;
+    })
+    .join(' ');
 }
 
 export class CliError extends Error {}
@@ -59,6 +93,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       window: { type: 'string' },
       attr: { type: 'string', multiple: true },
       resource: { type: 'string', multiple: true },
+      by: { type: 'string', multiple: true },
       stats: { type: 'string' },
       json: { type: 'boolean' },
       interval: { type: 'string' },
@@ -113,33 +148,41 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           search.append(`${prefix}${pair.slice(0, eq)}`, pair.slice(eq + 1));
         }
       }
+      // As given: the API splits a lone `by` at commas, and reads several as one key each.
+      for (const by of values.by ?? []) search.append('by', by);
       const body = await getJson(`/v1/query?${search}`);
       if (values.json) {
         io.out(JSON.stringify(body, null, 2));
         return 0;
       }
       const stats = values.stats?.split(',').map((s) => s.trim()) ?? DEFAULT_STATS;
+      const by = Array.isArray(body.by) ? (body.by as string[]) : undefined;
       const rows: string[][] = [];
       for (const series of (body.series ?? []) as QuerySeries[]) {
-        const label = Object.entries({ ...series.resource, ...series.attributes })
-          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-          .join(' ');
+        const label = seriesLabel(series, by);
         for (const p of series.points) {
           rows.push([
             String(p.start).replace('T', ' ').replace('.000Z', 'Z'),
             String(p.tier ?? body.tier),
             label,
+            ...(by === undefined ? [] : [String(series.merged ?? '')]),
             ...stats.map((s) => (typeof p[s] === 'number' ? formatNumber(p[s] as number) : '')),
           ]);
         }
       }
+      const grouping =
+        by === undefined ? '' : by.length === 0 ? ' · all series merged' : ` · by ${by.join(', ')}`;
       io.out(
-        `${String(body.metric)} · tier ${String(body.tier)} (${(body.tiers as string[]).join(' + ')}) · ${String(body.from)} → ${String(body.to)}`,
+        `${String(body.metric)} · tier ${String(body.tier)} (${(body.tiers as string[]).join(' + ')}) · ${String(body.from)} → ${String(body.to)}${grouping}`,
       );
+      if (typeof body.leftOut === 'number' && body.leftOut > 0) {
+        const from = body.groupedFrom === undefined ? '' : `; grouped data from ${String(body.groupedFrom)}`;
+        io.out(`${body.leftOut} results without state (written before windrow kept it) left out${from}`);
+      }
       io.out(
         rows.length === 0
           ? '(no closed windows in range)'
-          : textTable(['start', 'tier', 'series', ...stats], rows),
+          : textTable(['start', 'tier', 'series', ...(by === undefined ? [] : ['merged']), ...stats], rows),
       );
       return 0;
     }

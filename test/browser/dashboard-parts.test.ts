@@ -1,6 +1,7 @@
 /**
  * The dashboard's parts that need no browser: the page and its build, the configured windows in the
- * meta tag, the generated module, the URL-fragment state, the series shaping and the query string.
+ * meta tag, the generated module, the URL-fragment state, the series shaping, the group-by choice
+ * and the query string.
  * (The page in Chromium is dashboard.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
@@ -15,11 +16,29 @@ import {
   alignStat,
   filterSuggestions,
   filtersForSeries,
+  type GroupedSeries,
+  groupByOptions,
+  groupKeys,
+  groupLabels,
+  keyText,
   parseFilter,
   seriesKey,
   seriesLabels,
 } from '../../lib/dashboard/series.js';
-import { defaultState, formatState, parseState, rangeMs, statNames } from '../../lib/dashboard/state.js';
+import {
+  BY_ALL,
+  BY_NONE,
+  byValues,
+  defaultState,
+  formatState,
+  normalizeKey,
+  parseByValues,
+  parseState,
+  queryBy,
+  rangeMs,
+  statNames,
+  toggleBy,
+} from '../../lib/dashboard/state.js';
 
 const config = parseConfig({
   tiers: ['1m', '1h', '1d'],
@@ -76,6 +95,7 @@ describe('Function: buildDashboard', () => {
       'compare-series',
       'compare-stat',
       'tiers',
+      'group-by',
     ]) {
       expect(html, id).toContain(`id="${id}"`);
     }
@@ -157,8 +177,27 @@ describe('Function: parseState / formatState', () => {
       filters: ['attr.route=/a b&c', 'resource.service.name=shop'],
       compareSeries: '[[],[["host","a"]]]',
       compareStat: 'p99',
+      by: ['attr.http.route', 'resource.service.name'],
     };
     expect(parseState(`#${formatState(state)}`, stats)).toEqual(state);
+  });
+
+  it('keeps "no grouping", "all series" and keys apart in the fragment', () => {
+    const at = (by: readonly string[] | null) => parseState(formatState({ ...defaultState(), by }), stats).by;
+    expect(formatState({ ...defaultState(), by: null })).toBe('');
+    expect(formatState({ ...defaultState(), by: [] })).toBe('by=');
+    expect(at(null)).toBeNull();
+    expect(at([])).toEqual([]);
+    expect(at(['attr.a,b'])).toEqual(['attr.a,b']); // a key holding a comma survives
+    expect(at(['attr.a,b', 'attr.c'])).toEqual(['attr.a,b', 'attr.c']);
+  });
+
+  it('reads a hand-written by as the API does: bare keys are attr., one by is a comma list', () => {
+    expect(parseState('#by=host,resource.service.name', stats).by).toEqual([
+      'attr.host',
+      'resource.service.name',
+    ]);
+    expect(parseState('#by=host&by=attr.host&by=', stats).by).toEqual(['attr.host']);
   });
 
   it('leaves defaults out of the fragment, and keeps "no stats" apart from "default stats"', () => {
@@ -190,6 +229,116 @@ describe('Function: parseState / formatState', () => {
   it('reads ranges', () => {
     expect(rangeMs('15m')).toBe(900_000);
     expect(rangeMs('7d')).toBe(604_800_000);
+  });
+});
+
+describe('Function: normalizeKey / byValues / parseByValues', () => {
+  it('normalizes keys as the query API does', () => {
+    expect(normalizeKey('http.route')).toBe('attr.http.route');
+    expect(normalizeKey(' attr.host ')).toBe('attr.host');
+    expect(normalizeKey('resource.service.name')).toBe('resource.service.name');
+    for (const empty of ['', ' ', 'attr.', 'resource.']) expect(normalizeKey(empty), empty).toBe('');
+  });
+
+  it('writes by values the API reads back as the same keys', () => {
+    expect(byValues([])).toEqual(['']);
+    expect(byValues(['attr.host'])).toEqual(['attr.host']);
+    expect(byValues(['attr.host', 'resource.service.name'])).toEqual(['attr.host', 'resource.service.name']);
+    expect(byValues(['attr.a,b'])).toEqual(['attr.a,b', '']);
+    for (const keys of [[], ['attr.host'], ['attr.a,b'], ['attr.a,b', 'resource.x'], ['attr.x', 'attr.y']])
+      expect(parseByValues(byValues(keys)), keys.join('|')).toEqual(keys);
+  });
+});
+
+describe('Function: toggleBy / queryBy', () => {
+  it('none and all series replace the choice; keys add up, and the last one removed is none', () => {
+    expect(toggleBy(['attr.host'], BY_NONE, true)).toBeNull();
+    expect(toggleBy(['attr.host'], BY_ALL, true)).toEqual([]);
+    expect(toggleBy([], BY_ALL, false)).toBeNull();
+    expect(toggleBy(null, 'attr.host', true)).toEqual(['attr.host']);
+    expect(toggleBy([], 'attr.host', true)).toEqual(['attr.host']);
+    expect(toggleBy(['attr.host'], 'resource.service.name', true)).toEqual([
+      'attr.host',
+      'resource.service.name',
+    ]);
+    expect(toggleBy(['attr.host', 'attr.dc'], 'attr.host', false)).toEqual(['attr.dc']);
+    expect(toggleBy(['attr.host'], 'attr.host', false)).toBeNull();
+    expect(toggleBy(['attr.host'], 'attr.host', true)).toEqual(['attr.host']); // once
+  });
+
+  it('sends no grouping for session windows, whatever was chosen', () => {
+    expect(queryBy({ window: 'session', by: ['attr.host'] })).toBeNull();
+    expect(queryBy({ window: 'session', by: [] })).toBeNull();
+    expect(queryBy({ window: 'sliding', by: [] })).toEqual([]);
+    expect(queryBy({ window: 'tumbling', by: ['attr.host'] })).toEqual(['attr.host']);
+  });
+});
+
+describe('Function: groupKeys / groupByOptions', () => {
+  const shown: Pick<QuerySeries, 'resource' | 'attributes'>[] = [
+    { resource: { 'service.name': 'shop', 'host.name': 'h1' }, attributes: { 'http.route': '/a' } },
+    { resource: { 'service.name': 'cart' }, attributes: { 'http.route': '/b', code: 200 } },
+  ];
+
+  it('offers the point keys as attr.K, then the resource keys, each once and sorted', () => {
+    expect(groupKeys(shown)).toEqual([
+      'attr.code',
+      'attr.http.route',
+      'resource.host.name',
+      'resource.service.name',
+    ]);
+    expect(groupKeys([])).toEqual([]);
+  });
+
+  it('shows point keys bare and resource keys prefixed, and keeps chosen keys no series has', () => {
+    expect(keyText('attr.http.route')).toBe('http.route');
+    expect(keyText('resource.service.name')).toBe('resource.service.name');
+    expect(groupByOptions(['attr.code', 'resource.service.name'], ['attr.gone'])).toEqual([
+      { value: 'attr.code', text: 'code' },
+      { value: 'resource.service.name', text: 'resource.service.name' },
+      { value: 'attr.gone', text: 'gone' },
+    ]);
+    expect(groupByOptions(['attr.code'], ['attr.code'])).toHaveLength(1);
+    const many = Array.from({ length: 60 }, (_, i) => `attr.k${i}`);
+    expect(groupByOptions(many, null, 40)).toHaveLength(40);
+    expect(groupByOptions(many, ['attr.k59'], 40).map((o) => o.value)).toContain('attr.k59');
+  });
+});
+
+describe('Function: groupLabels', () => {
+  it('names each group by all its keys (also those equal across groups) and its merged count', () => {
+    const groups = [
+      { resource: { 'service.name': 'shop' }, attributes: { 'http.route': '/a' }, merged: 12 },
+      { resource: { 'service.name': 'shop' }, attributes: { 'http.route': '/b' }, merged: 1 },
+    ];
+    expect(groupLabels(groups, ['attr.http.route', 'resource.service.name'])).toEqual([
+      'http.route=/a, resource.service.name=shop · 12 series',
+      'http.route=/b, resource.service.name=shop · 1 series',
+    ]);
+  });
+
+  it('says "all series" for by=, "(none)" for a group without a key, and the type when groups differ in it', () => {
+    expect(groupLabels([{ resource: {}, attributes: {}, merged: 18 }], [])).toEqual([
+      'all series · 18 series',
+    ]);
+    const typed: GroupedSeries[] = [
+      { resource: {}, attributes: { code: 200 }, merged: 2, type: 'histogram' },
+      { resource: {}, attributes: {}, merged: 3, type: 'gauge' },
+    ];
+    expect(groupLabels(typed, ['attr.code'])).toEqual([
+      'code=200 · 2 series · histogram',
+      'code=(none) · 3 series · gauge',
+    ]);
+  });
+
+  it('cuts long keys but keeps the count whole', () => {
+    const [label] = groupLabels(
+      [{ resource: {}, attributes: { k: 'v'.repeat(200) }, merged: 7 }],
+      ['attr.k'],
+      40,
+    );
+    expect(label).toHaveLength(40);
+    expect(label).toMatch(/… · 7 series$/);
   });
 });
 
@@ -304,6 +453,20 @@ describe('Function: queryString', () => {
       ['attr.route', '/a&b'],
       ['resource.service.name', 'shop'],
     ]);
+  });
+
+  it('adds the grouping as GET /v1/query reads it: by= for every series, none when not grouping', () => {
+    const base = { metric: 'm', window: 'tumbling', tier: 'auto', since: '1h', filters: [] };
+    const by = (extra: object) => new URLSearchParams(queryString({ ...base, ...extra })).getAll('by');
+    expect(by({})).toEqual([]);
+    expect(by({ by: null })).toEqual([]);
+    expect(by({ by: [] })).toEqual(['']);
+    expect(queryString({ ...base, by: [] })).toBe('metric=m&window=tumbling&tier=auto&since=1h&by=');
+    expect(by({ by: ['attr.http.route', 'resource.service.name'] })).toEqual([
+      'attr.http.route',
+      'resource.service.name',
+    ]);
+    expect(by({ by: ['attr.a,b'] })).toEqual(['attr.a,b', '']);
   });
 
   it('stays within the server limit of 20 filters', () => {

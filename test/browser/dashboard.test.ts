@@ -3,7 +3,8 @@
  * chosen timestamps go in over HTTP, the clock runs ahead and the closer ticks until their 1 s
  * windows are closed, then the page is driven through its controls (metric, tier, range, stats,
  * a filter) and each chart must plot exactly the closed windows; the tiers-side-by-side view shows
- * one chart per tier. A screenshot is left in test-output/dashboard.png.
+ * one chart per tier; grouping (all series, then by a key) queries with `by=` and names the groups
+ * in the legends. A screenshot is left in test-output/dashboard.png.
  *
  * Needs Debian's Chromium at /usr/bin/chromium (`apt-get install chromium`; `.ci/run` installs it);
  * without it the test is reported as skipped.
@@ -45,6 +46,8 @@ if (!existsSync(CHROMIUM)) {
     let page: Page;
     const problems: string[] = [];
     const foreign: string[] = [];
+    /** Query strings of the page's `GET /v1/query` requests. */
+    const queries: string[] = [];
 
     /** Moves the clock to `toMs` in 1 s steps, ticking at each. */
     async function runTo(toMs: number) {
@@ -116,6 +119,7 @@ if (!existsSync(CHROMIUM)) {
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       page.on('request', (r) => {
         if (!r.url().startsWith(`${stack.url}/`) && !r.url().startsWith('data:')) foreign.push(r.url());
+        if (r.url().startsWith(`${stack.url}/v1/query?`)) queries.push(new URL(r.url()).search.slice(1));
       });
     });
 
@@ -190,10 +194,74 @@ if (!existsSync(CHROMIUM)) {
       await shown('metric=api.latency', 'tier=1s', 'attr.host=a');
       expect(await attr('#chart-count', 'data-points')).toBe(String(LATENCY_A_SECONDS));
 
-      mkdirSync(dirname(SCREENSHOT), { recursive: true });
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
       expect(problems).toEqual([]);
       expect(foreign).toEqual([]);
+    });
+
+    it('groups series at query time: all series in one, then by a key offered from the series shown', async () => {
+      await page.goto(`${stack.url}/#metric=api.latency&tier=1s&range=15m&refresh=off`);
+      await shown('metric=api.latency', 'tier=1s');
+      expect(await attr('#chart-count', 'data-series')).toBe('2');
+      const choices = page.locator('#group-by input[name=by]');
+      expect(await choices.evaluateAll((bs) => bs.map((b) => (b as { value: string }).value))).toEqual([
+        ':none',
+        ':all',
+        'attr.host',
+      ]);
+      expect(await page.locator('#group-by').textContent()).toContain('host');
+      expect(await page.isChecked('#by-none')).toBe(true);
+
+      // All series: one line, a point wherever either host had a window, each window's count pooled.
+      await page.check('#by-all');
+      await shown('metric=api.latency', 'tier=1s', 'by=');
+      expect(await attr('#chart-count', 'data-series')).toBe('1');
+      expect(await attr('#chart-count', 'data-points')).toBe(String(LATENCY_A_SECONDS));
+      expect(await page.locator('#chart-count .u-legend').textContent()).toContain('all series · 2 series');
+      expect(new URL(page.url()).hash).toContain('by=');
+      expect(await page.locator('#status').textContent()).toContain('1 group of all series');
+      const tiers = page.locator('#tiers .chart');
+      await expect.poll(() => tiers.count()).toBe(3);
+      expect(await attr('#tiers [data-tier="1s"]', 'data-points')).toBe(String(LATENCY_A_SECONDS));
+
+      // By host: the key is still offered (a grouped answer holds only its keys); one line per host.
+      await page.check('#group-by input[value="attr.host"]');
+      await shown('metric=api.latency', 'tier=1s', 'by=attr.host');
+      expect(await page.isChecked('#by-all')).toBe(false);
+      expect(await attr('#chart-count', 'data-series')).toBe('2');
+      expect(await attr('#chart-count', 'data-points')).toBe(String(LATENCY_A_SECONDS + LATENCY_B_SECONDS));
+      const legend = await page.locator('#chart-count .u-legend').textContent();
+      expect(legend).toContain('host=a · 1 series');
+      expect(legend).toContain('host=b · 1 series');
+      expect(new URL(page.url()).hash).toContain('by=attr.host');
+      expect(await page.locator('#status').textContent()).toContain('by host');
+
+      // The grouping is in the URL: a reload shows the same.
+      await page.reload();
+      await shown('metric=api.latency', 'tier=1s', 'by=attr.host');
+      expect(await page.isChecked('#group-by input[value="attr.host"]')).toBe(true);
+      expect(await attr('#chart-count', 'data-series')).toBe('2');
+
+      mkdirSync(dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+      // Back to none: no by sent.
+      await page.check('#by-none');
+      await expect.poll(() => queries.at(-1)).not.toContain('by=');
+      await shown('metric=api.latency', 'tier=1s');
+      expect(await attr('#chart-count', 'data-series')).toBe('2');
+      expect(problems).toEqual([]);
+      expect(foreign).toEqual([]);
+    });
+
+    it('does not group session windows: the control is disabled and no by is sent', async () => {
+      queries.length = 0;
+      await page.goto(`${stack.url}/#metric=api.latency&window=session&by=attr.host&refresh=off`);
+      await page.waitForSelector('#status:not([data-state=loading])');
+      expect(await page.locator('#group-by').getAttribute('disabled')).not.toBeNull();
+      expect(await page.isDisabled('#group-by input[value="attr.host"]')).toBe(true);
+      expect(queries.length).toBeGreaterThan(0);
+      expect(queries.every((q) => !new URLSearchParams(q).has('by'))).toBe(true);
+      expect(new URL(page.url()).hash).toContain('by=attr.host'); // kept for when the window changes back
     });
   });
 }
