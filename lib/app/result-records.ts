@@ -1,4 +1,5 @@
 import type { FinalStats } from '../core/aggregate/contract.js';
+import { encodeResultState, type GroupState, resultStateOf } from '../core/group/group-state.js';
 import type { SeriesMeta } from './ports.js';
 import type { ResultRecord, WindowKind } from './results.js';
 
@@ -10,8 +11,13 @@ export interface RecordWindow {
   readonly version: number;
 }
 
-/** A sink record from a series' catalog entry and its finalized stats. */
-export function resultRecord(meta: SeriesMeta, window: RecordWindow, stats: FinalStats): ResultRecord {
+/** A sink record from a series' catalog entry, its finalized stats and (when it has one) its group state. */
+export function resultRecord(
+  meta: SeriesMeta,
+  window: RecordWindow,
+  stats: FinalStats,
+  group?: GroupState,
+): ResultRecord {
   return {
     tenant: meta.tenant,
     seriesId: meta.seriesId,
@@ -22,5 +28,6 @@ export function resultRecord(meta: SeriesMeta, window: RecordWindow, stats: Fina
     resource: meta.resource,
     ...window,
     stats,
+    ...(group ? { state: encodeResultState(resultStateOf(meta.metric, group)) } : {}),
   };
 }

@@ -43,6 +43,12 @@ export interface ResultRecord {
    */
   readonly version: number;
   readonly stats: FinalStats;
+  /**
+   * The mergeable state behind the stats (an encoded `ResultState`, lib/core/group/group-state.ts):
+   * what `by` merges across series. Absent for sessions, for results written before windrow kept
+   * it, and from sinks that do not keep it (Timestream).
+   */
+  readonly state?: Uint8Array;
 }
 
 /** One record a sink refused for good (not retryable): counted and logged, never silently dropped. */
@@ -63,7 +69,7 @@ export interface SinkReport {
  * A session result that another session now holds the events of (a late point moved its start or
  * bridged it with another): the result's identity and window, and the version that supersedes it.
  */
-export type SupersededResult = Omit<ResultRecord, 'stats'>;
+export type SupersededResult = Omit<ResultRecord, 'stats' | 'state'>;
 
 export interface ResultSink {
   /**
@@ -93,9 +99,13 @@ export interface ResultQuery {
   readonly where?: Readonly<Record<string, string>>;
   /** At most this many records (default 10,000). */
   readonly limit?: number;
+  /** Also read each result's `state` (for `by`); stores that keep it may skip it otherwise. */
+  readonly withState?: boolean;
 }
 
 export interface ResultReader {
+  /** Whether the store keeps each result's mergeable state (`state`): what `by` needs. */
+  readonly keepsState?: boolean;
   /**
    * The latest version of each (series, window) in range, ordered by startMs then seriesId; never a
    * superseded result.

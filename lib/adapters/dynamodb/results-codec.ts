@@ -35,6 +35,8 @@ export interface PackedResult {
   readonly endMs: number;
   readonly version: number;
   readonly stats: FinalStats;
+  /** The encoded result state (`ResultRecord.state`), stored as base64 (`st`); absent in older packs. */
+  readonly state?: Uint8Array;
 }
 
 const ESC = '\u0000';
@@ -85,6 +87,9 @@ export function encodeResultPack(results: readonly PackedResult[]): Uint8Array {
     end: r.endMs,
     v: r.version,
     stats: r.stats,
+    ...(r.state
+      ? { st: Buffer.from(r.state.buffer, r.state.byteOffset, r.state.byteLength).toString('base64') }
+      : {}),
   }));
   const json = Buffer.from(JSON.stringify(entries, replacer), 'utf8');
   const body = deflateRawSync(json);
@@ -133,7 +138,8 @@ function toPackedResult(entry: unknown, index: number): PackedResult {
     typeof entry.end !== 'number' ||
     typeof entry.v !== 'number' ||
     !isObject(entry.stats) ||
-    typeof entry.stats.count !== 'number'
+    typeof entry.stats.count !== 'number' ||
+    (entry.st !== undefined && typeof entry.st !== 'string')
   ) {
     throw new StateCodecError(`results pack: entry ${index} is malformed`);
   }
@@ -146,6 +152,7 @@ function toPackedResult(entry: unknown, index: number): PackedResult {
     endMs: entry.end,
     version: entry.v,
     stats: entry.stats as unknown as FinalStats,
+    ...(typeof entry.st === 'string' ? { state: new Uint8Array(Buffer.from(entry.st, 'base64')) } : {}),
   };
 }
 

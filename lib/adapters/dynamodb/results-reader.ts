@@ -60,6 +60,7 @@ interface WindowItems {
  *   fromMs: Date.parse('2026-01-01T00:00Z'), toMs: Date.parse('2026-01-01T01:00Z'), where: { route: '/api' } });
  */
 export class DynamoResultsReader implements ResultReader {
+  readonly keepsState = true;
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly clock: Clock;
@@ -255,5 +256,6 @@ function toRecord(query: ResultQuery, windowStartMs: number, result: PackedResul
     endMs: result.endMs,
     version: result.version,
     stats: result.stats,
+    ...(result.state ? { state: result.state } : {}),
   };
 }

@@ -302,6 +302,7 @@ export class DynamoResultsSink implements ResultSink {
           endMs: r.endMs,
           version: r.version,
           stats: r.stats,
+          ...(r.state ? { state: r.state } : {}),
         }),
       );
     const chunks = splitChunks(encodeResultPack(results), this.chunkBytes);

@@ -26,6 +26,7 @@ export interface PostgresReaderOptions {
 }
 
 export class PostgresResultReader implements ResultReader {
+  readonly keepsState = true;
   private readonly database: PostgresDatabase;
   private readonly layout: SchemaLayout;
   private readonly retry: RetryOptions;
@@ -70,8 +71,8 @@ export class PostgresResultReader implements ResultReader {
     const percentiles = this.layout.percentileColumns.map((p) => `${ident(p.column)}`).join(', ');
     const text = `SELECT series_id, (extract(epoch FROM start_time) * 1000)::float8 AS start_ms,
         (extract(epoch FROM end_time) * 1000)::float8 AS end_ms, resource, attributes, type, unit,
-        count::float8 AS count, sum, min, max, avg, stddev, last, rate, buckets, version::float8 AS version
-        ${percentiles === '' ? '' : `, ${percentiles}`}
+        count::float8 AS count, sum, min, max, avg, stddev, last, rate, buckets, version::float8 AS version,
+        ${query.withState ? 'state' : 'NULL::bytea AS state'}${percentiles === '' ? '' : `, ${percentiles}`}
       FROM ${ident(table)} WHERE ${conditions.join(' AND ')}
       ORDER BY start_time, series_id LIMIT $${params.length}::bigint`;
     const rows = await withPostgresRetry(
@@ -113,6 +114,7 @@ export class PostgresResultReader implements ResultReader {
       endMs: Number(row.end_ms),
       version: Number(row.version),
       stats,
+      ...(row.state instanceof Uint8Array ? { state: new Uint8Array(row.state) } : {}),
     };
   }
 }

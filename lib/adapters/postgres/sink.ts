@@ -9,8 +9,8 @@
  * workers upserting overlapping rows lock them in the same order. Transient errors are retried
  * (errors.ts); a write that still fails throws `StoreUnavailableError` and the close job is retried.
  *
- * `supersede` deletes a session's rows whose version is ≤ the superseding version. `state` (the
- * mergeable state) is written as NULL until result records carry it.
+ * `supersede` deletes a session's rows whose version is ≤ the superseding version. `state` is the
+ * result's mergeable state (`ResultRecord.state`; NULL for sessions), what `by` merges.
  *
  * Plain PostgreSQL's retention: after a write, at most once per `pruneEveryMs` per process, the sink
  * deletes expired rows (schema.ts `pruneExpired`, under a try-lock so one process does it at a time).
@@ -210,7 +210,7 @@ export class PostgresResultSink implements ResultSink {
       rate: num(s.rate),
       buckets: s.buckets ?? s.expBuckets ?? null,
       version: String(r.version),
-      state: null,
+      state: r.state ? Buffer.from(r.state.buffer, r.state.byteOffset, r.state.byteLength) : null,
     };
     for (const p of this.layout.percentileColumns)
       byColumn[p.column] = num(s.percentiles?.[`p${p.percentile}`]);

@@ -89,6 +89,8 @@ export function createTimestreamQueryClient(options: TimestreamClientOptions = {
  *   fromMs: Date.parse('2026-01-01T00:00Z'), toMs: Date.parse('2026-01-01T01:00Z'), where: { route: '/api' } });
  */
 export class TimestreamReader implements ResultReader {
+  /** Timestream records hold finalized stats only: no `by` (views instead). */
+  readonly keepsState = false;
   private readonly retry: RetryOptions;
   private readonly tableNameOf: (window: string) => string;
 

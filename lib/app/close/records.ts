@@ -24,7 +24,7 @@ export function toRecords(
         missing.add(r.seriesId);
         continue;
       }
-      records.push(resultRecord(meta, window, r.stats));
+      records.push(resultRecord(meta, window, r.stats, r.group));
     }
   }
   return { records, uncataloged: missing.size };

@@ -3,7 +3,10 @@
  * Every refusal names the parameter; values are bounded so a reader never sees unchecked text.
  */
 import type { WindrowConfig } from '../../core/config/config.js';
-import { WindrowError } from '../../core/errors.js';
+import { type GroupKey, parseGroupKeys } from './group-keys.js';
+import { QueryParamError } from './query-errors.js';
+
+export { QueryParamError } from './query-errors.js';
 
 export type QueryWindow = 'tumbling' | 'sliding' | 'session';
 
@@ -18,19 +21,11 @@ export interface QueryParams {
   readonly attributes: Readonly<Record<string, string>>;
   /** Exact-match filters on resource attributes. */
   readonly resource: Readonly<Record<string, string>>;
+  /** `by`: merge series per value of these keys; `[]` merges every series; absent: per series. */
+  readonly by?: readonly GroupKey[];
 }
 
-/** A bad query parameter: answered 400 with this message (which names the parameter). */
-export class QueryParamError extends WindrowError {
-  constructor(
-    readonly param: string,
-    message: string,
-  ) {
-    super(`${param}: ${message}`);
-  }
-}
-
-const KNOWN = new Set(['metric', 'tier', 'from', 'to', 'window', 'since']);
+const KNOWN = new Set(['metric', 'tier', 'from', 'to', 'window', 'since', 'by']);
 const WINDOWS: readonly QueryWindow[] = ['tumbling', 'sliding', 'session'];
 const MAX_METRIC_LENGTH = 255;
 const MAX_FILTERS = 20;
@@ -64,7 +59,7 @@ export function parseQueryParams(rawQuery: string, config: WindrowConfig, nowMs:
       if (!KNOWN.has(key))
         throw new QueryParamError(
           key,
-          'unknown parameter (use metric, tier, from, to, since, window, attr.K, resource.K)',
+          'unknown parameter (use metric, tier, from, to, since, window, by, attr.K, resource.K)',
         );
       continue;
     }
@@ -128,7 +123,14 @@ export function parseQueryParams(rawQuery: string, config: WindrowConfig, nowMs:
   else fromMs = from === undefined ? toMs - DEFAULT_RANGE_MS : parseTime('from', from);
   if (fromMs >= toMs) throw new QueryParamError('from', 'must be before to');
   if (toMs - fromMs > MAX_RANGE_MS) throw new QueryParamError('from', 'the range is longer than 400 days');
-  return { metric, tier, window, fromMs, toMs, attributes, resource };
+  const by = parseGroupKeys(search.getAll('by'), config.limits.maxKeyLength);
+  if (by !== undefined && window === 'session') {
+    throw new QueryParamError(
+      'by',
+      'session windows have per-series bounds and cannot be merged; configure a view to get grouped sessions',
+    );
+  }
+  return { metric, tier, window, fromMs, toMs, attributes, resource, ...(by ? { by } : {}) };
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;

@@ -1,45 +1,28 @@
 /**
  * The query use case (DESIGN.md §9): read one metric's results over a time range from the
  * sink's store, filter by point and resource attributes, pick the tier (or tiers) for `tier=auto`,
- * and shape the answer per series with points sorted by start.
+ * and shape the answer per series with points sorted by start — or, with `by`, per group of series
+ * merged from their states (group-by.ts).
  */
-import type { FinalStats } from '../../core/aggregate/contract.js';
 import type { WindrowConfig } from '../../core/config/config.js';
 import type { Attributes } from '../../core/point.js';
 import type { CloseStore } from '../close-ports.js';
 import type { ResultReader, ResultRecord } from '../results.js';
+import { groupRecords } from './group-by.js';
+import { groupKeyText } from './group-keys.js';
 import type { QueryParams } from './params.js';
+import { type QueryPoint, type QuerySeries, toPoint } from './points.js';
+import { QueryParamError } from './query-errors.js';
+
 import { chooseTiers, type TierSegment } from './tier-choice.js';
+
+export type { QueryPoint, QuerySeries } from './points.js';
 
 export interface QueryDeps {
   readonly reader: ResultReader;
   /** Checkpoints, to know which windows of a tier are closed (tier=auto). */
   readonly checkpoints: Pick<CloseStore, 'readCheckpoints'>;
   readonly config: WindrowConfig;
-}
-
-export interface QueryPoint {
-  readonly start: string;
-  readonly end: string;
-  /** Set when `tier=auto` mixed tiers: the tier this point came from. */
-  readonly tier?: string;
-  readonly count: number;
-  readonly sum?: number;
-  readonly min?: number;
-  readonly max?: number;
-  readonly avg?: number;
-  readonly stddev?: number;
-  readonly last?: number;
-  readonly rate?: number;
-  readonly version: number;
-  readonly [percentile: `p${string}`]: number;
-}
-
-export interface QuerySeries {
-  readonly resource: Attributes;
-  readonly attributes: Attributes;
-  readonly unit: string;
-  readonly points: QueryPoint[];
 }
 
 export interface QueryResult {
@@ -52,8 +35,14 @@ export interface QueryResult {
   readonly from: string;
   readonly to: string;
   readonly series: QuerySeries[];
-  /** True when the read stopped at the per-query limit of records. */
+  /** True when the read stopped at the per-query limit of records, or `by` at its limit of groups. */
   readonly truncated: boolean;
+  /** With `by`: the keys, as `attr.K` / `resource.K`. */
+  readonly by?: string[];
+  /** With `by`: results without a mergeable state (written before windrow kept it), not merged. */
+  readonly leftOut?: number;
+  /** With `by`, when some were left out: the start of the earliest window that has grouped data. */
+  readonly groupedFrom?: string;
 }
 
 /** Records read per query at most: a chart of 100 series × 1,000 points. */
@@ -65,6 +54,12 @@ export const MAX_RECORDS = 100_000;
  * await query('default', params, { reader, checkpoints, config });
  */
 export async function query(tenant: string, params: QueryParams, deps: QueryDeps): Promise<QueryResult> {
+  if (params.by !== undefined && deps.reader.keepsState !== true) {
+    throw new QueryParamError(
+      'by',
+      `the ${deps.config.sink} sink keeps finalized stats only, which cannot be merged across series; configure a view (README: views at ingest) or use the dynamodb or postgres sink`,
+    );
+  }
   const segments = await segmentsFor(params, deps);
   const records: ResultRecord[] = [];
   let truncated = false;
@@ -82,19 +77,56 @@ export async function query(tenant: string, params: QueryParams, deps: QueryDeps
       toMs: segment.toMs,
       where: params.attributes,
       limit: remaining,
+      ...(params.by === undefined ? {} : { withState: true }),
     });
     if (read.length >= remaining) truncated = true;
     records.push(...read);
   }
   const mixed = new Set(segments.map((s) => s.window)).size > 1;
+  const filtered = records.filter((r) => matches(r.resource, params.resource));
+  const shaped = shape(filtered, params, deps.config, mixed);
+  return {
+    metric: params.metric,
+    tier: segments[0]?.window ?? params.tier,
+    window: params.window,
+    tiers: [...new Set(segments.map((s) => s.window))],
+    from: new Date(params.fromMs).toISOString(),
+    to: new Date(params.toMs).toISOString(),
+    ...shaped.extras,
+    series: shaped.series,
+    truncated: truncated || shaped.truncated,
+  };
+}
+
+/** The answer's series: one per series, or with `by` one per group (and what `by` adds). */
+function shape(
+  records: readonly ResultRecord[],
+  params: QueryParams,
+  config: WindrowConfig,
+  mixed: boolean,
+): { series: QuerySeries[]; truncated: boolean; extras: Partial<QueryResult> } {
+  if (params.by === undefined) return { series: perSeries(records, mixed), truncated: false, extras: {} };
+  const options = { sketchRelativeAccuracy: config.sketchRelativeAccuracy, sketchMaxBuckets: 2048 };
+  const grouped = groupRecords(records, params.by, config.percentiles, options, mixed);
+  const extras: Partial<QueryResult> = {
+    by: params.by.map(groupKeyText),
+    ...(grouped.leftOut > 0 ? { leftOut: grouped.leftOut } : {}),
+    ...(grouped.groupedFromMs === undefined
+      ? {}
+      : { groupedFrom: new Date(grouped.groupedFromMs).toISOString() }),
+  };
+  return { series: grouped.series, truncated: grouped.truncated, extras };
+}
+
+/** One answer series per series, points sorted by start, series by their attributes. */
+function perSeries(records: readonly ResultRecord[], mixed: boolean): QuerySeries[] {
   const bySeries = new Map<string, { record: ResultRecord; points: QueryPoint[] }>();
   for (const r of records) {
-    if (!matches(r.resource, params.resource)) continue;
     const entry = bySeries.get(r.seriesId) ?? { record: r, points: [] };
     bySeries.set(r.seriesId, entry);
     entry.points.push(toPoint(r, mixed));
   }
-  const series = [...bySeries.values()]
+  return [...bySeries.values()]
     .map(({ record, points }) => ({
       resource: record.resource,
       attributes: record.attributes,
@@ -106,16 +138,6 @@ export async function query(tenant: string, params: QueryParams, deps: QueryDeps
       const y = JSON.stringify([b.resource, b.attributes]);
       return x < y ? -1 : x > y ? 1 : 0;
     });
-  return {
-    metric: params.metric,
-    tier: segments[0]?.window ?? params.tier,
-    window: params.window,
-    tiers: [...new Set(segments.map((s) => s.window))],
-    from: new Date(params.fromMs).toISOString(),
-    to: new Date(params.toMs).toISOString(),
-    series,
-    truncated,
-  };
 }
 
 interface WindowSegment {
@@ -167,23 +189,4 @@ function matches(resource: Attributes, filter: Readonly<Record<string, string>>)
     if ((typeof value === 'string' ? value : JSON.stringify(value)) !== want) return false;
   }
   return true;
-}
-
-function toPoint(r: ResultRecord, withTier: boolean): QueryPoint {
-  const s: FinalStats = r.stats;
-  const point: Record<string, unknown> = {
-    start: new Date(r.startMs).toISOString(),
-    end: new Date(r.endMs).toISOString(),
-    ...(withTier ? { tier: r.window } : {}),
-    count: s.count,
-  };
-  for (const key of ['sum', 'min', 'max', 'avg', 'stddev'] as const)
-    if (s[key] !== undefined) point[key] = s[key];
-  for (const [name, value] of Object.entries(s.percentiles ?? {})) point[name] = value;
-  if (s.last !== undefined) point.last = s.last;
-  if (s.rate !== undefined) point.rate = s.rate;
-  if (s.buckets !== undefined) point.buckets = s.buckets;
-  if (s.expBuckets !== undefined) point.expBuckets = s.expBuckets;
-  point.version = r.version;
-  return point as unknown as QueryPoint;
 }

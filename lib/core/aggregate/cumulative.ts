@@ -129,6 +129,21 @@ function finalizeCumulative(state: CumulativeState, context: FinalizeContext): F
   return ops.finalize(increase, points, latest.last.value, context);
 }
 
+/**
+ * The window's increase as a value of its snapshot type (what {@link finalizeCumulative} reports
+ * from): a delta histogram state for histograms, the increase of the count and sum for summaries,
+ * a number for sums. Undefined for an empty state. Grouping across series (lib/core/group) merges
+ * these, never the cumulative snapshots: each series counts from its own start.
+ */
+export function cumulativeIncrease(
+  state: CumulativeState,
+  baseline: unknown,
+): { readonly snapshot: SnapshotType; readonly increase: Snapshot } | undefined {
+  const { snapshot, runs } = state;
+  if (snapshot === undefined || runs.length === 0) return undefined;
+  return { snapshot, increase: runsIncrease(runs, baselineFor(snapshot, baseline), OPS[snapshot]) };
+}
+
 function encodeCumulative(state: CumulativeState, out: ByteWriter): void {
   out.u8(CUMULATIVE_CODEC_VERSION);
   out.u8(TYPE_CODES.indexOf(state.snapshot));

@@ -1,5 +1,6 @@
 import type { FinalStats } from '../aggregate/contract.js';
 import { type CumulativeState, cumulativeBaseline, cumulativeKind } from '../aggregate/cumulative.js';
+import { type GroupState, groupStateOf } from '../group/group-state.js';
 import type { ClosedEntry } from './closed-state.js';
 import type { MergedSeries } from './merge.js';
 
@@ -8,6 +9,8 @@ export interface FinalizedSeries {
   readonly tenant: string;
   readonly seriesId: string;
   readonly stats: FinalStats;
+  /** What merges this result with other series' (`by`, lib/core/group); sessions have none. */
+  readonly group?: GroupState;
 }
 
 export interface FinalizeWindowInput {
@@ -52,13 +55,15 @@ export function finalizeWindow(input: FinalizeWindowInput): FinalizedWindow {
       const baseline = previous.get(seriesId)?.carry;
       const stats = kind.finalize(state, { windowStartMs, windowEndMs, percentiles, baseline });
       const carry = cumulativeBaseline(state as CumulativeState, baseline);
-      results.push({ tenant, seriesId, stats });
+      const group = groupStateOf(kind, state, baseline);
+      results.push({ tenant, seriesId, stats, ...(group ? { group } : {}) });
       closed.push({ tenant, seriesId, merged: series, ...(carry ? { carry } : {}) });
     } else {
       results.push({
         tenant,
         seriesId,
         stats: kind.finalize(state, { windowStartMs, windowEndMs, percentiles }),
+        group: { kind, state },
       });
       closed.push({ tenant, seriesId, merged: series });
     }

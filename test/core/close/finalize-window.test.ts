@@ -242,6 +242,7 @@ describe('finalizeWindow', () => {
         tenant: 'acme',
         seriesId: sid(1),
         stats: merged[0]?.kind.finalize(merged[0].state, { ...window(0), percentiles: [50, 99] }),
+        group: { kind: merged[0]?.kind, state: merged[0]?.state },
       },
     ]);
     expect(results[0]?.stats).toMatchObject({ count: 2, sum: 6, avg: 3, min: 2, max: 4, last: 4 });
