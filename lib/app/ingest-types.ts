@@ -25,4 +25,6 @@ export interface IngestResult {
   readonly latePoints: number;
   readonly corrections: number;
   readonly newSeries: number;
+  /** Said to the sender without refusing anything (OTLP partial success with 0 rejected). */
+  readonly warnings?: readonly string[];
 }

@@ -88,5 +88,6 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     latePoints: marked.latePoints,
     corrections: marked.lateWindows,
     newSeries,
+    ...(decoded.warnings.length > 0 ? { warnings: decoded.warnings } : {}),
   };
 }

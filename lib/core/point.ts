@@ -140,6 +140,8 @@ export const RejectReason = {
   pointLimit: 'point_limit',
   /** The tenant created more new series in this window than `limits.maxNewSeriesPerWindow`. */
   seriesLimit: 'series_limit',
+  /** The metric's name is a view's name (views are written only by windrow). */
+  viewName: 'view_name',
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 

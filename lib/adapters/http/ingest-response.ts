@@ -30,7 +30,7 @@ const JSON_TYPE = 'application/json';
 type Response = APIGatewayProxyStructuredResultV2;
 
 /** What the success responses need from an {@link IngestResult}. */
-export type IngestCounts = Pick<IngestResult, 'accepted' | 'rejected' | 'rejections'>;
+export type IngestCounts = Pick<IngestResult, 'accepted' | 'rejected' | 'rejections' | 'warnings'>;
 
 /**
  * The 200 answer to a request the use case took, whole or in part.
@@ -41,22 +41,21 @@ export function successResponse(format: IngestFormat, result: IngestCounts): Res
   switch (format) {
     case 'otlp-protobuf': {
       const body = encodeExportMetricsServiceResponse(
-        result.rejected > 0
+        partial(result)
           ? { rejectedDataPoints: result.rejected, errorMessage: partialSuccessMessage(result) }
           : undefined,
       );
       return binary(200, body);
     }
     case 'otlp-json': {
-      const body =
-        result.rejected > 0
-          ? {
-              partialSuccess: {
-                rejectedDataPoints: String(result.rejected),
-                errorMessage: partialSuccessMessage(result),
-              },
-            }
-          : {};
+      const body = partial(result)
+        ? {
+            partialSuccess: {
+              rejectedDataPoints: String(result.rejected),
+              errorMessage: partialSuccessMessage(result),
+            },
+          }
+        : {};
       return json(200, body);
     }
     case 'points':
@@ -65,6 +64,7 @@ export function successResponse(format: IngestFormat, result: IngestCounts): Res
         rejected: result.rejected,
         reasons: result.rejections.byReason,
         errors: result.rejections.messages.map((m) => truncateUtf8(m, MAX_POINT_ERROR_BYTES)),
+        ...(result.warnings?.length ? { warnings: result.warnings } : {}),
       });
   }
 }
@@ -105,11 +105,19 @@ export function partialSuccessMessage(
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([reason, count]) => `${count} ${reason}`);
   const head = `${result.rejected} ${result.rejected === 1 ? 'point' : 'points'} rejected`;
-  const parts = [reasons.length > 0 ? `${head}: ${reasons.join(', ')}` : head, ...result.rejections.messages];
+  const parts = result.rejected > 0 ? [reasons.length > 0 ? `${head}: ${reasons.join(', ')}` : head] : [];
+  parts.push(...result.rejections.messages);
   if (result.rejections.messages.length < result.rejected && result.rejections.messages.length > 0) {
     parts.push('…');
   }
+  // Warnings (rejected 0 and a message is OTLP's way to warn) come after the refusals.
+  parts.push(...(result.warnings ?? []));
   return truncateUtf8(parts.join('; '), maxBytes);
+}
+
+/** A partial success to report: points refused, or warnings. */
+function partial(result: IngestCounts): boolean {
+  return result.rejected > 0 || (result.warnings?.length ?? 0) > 0;
 }
 
 function retryAfter(seconds: number | undefined): number {

@@ -8,9 +8,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { StoreUnavailableError } from '../../app/errors.js';
 import { parseQueryParams, QueryParamError } from '../../app/query/params.js';
-import type { MetricCatalog } from '../../app/query/ports.js';
+import type { MetricCatalog, MetricSummary } from '../../app/query/ports.js';
 import { type QueryDeps, query } from '../../app/query/query.js';
 import type { WindrowConfig } from '../../core/config/config.js';
+import { describeView } from '../../core/config/views.js';
 import { queryRoute } from './routes.js';
 import { tenantOf } from './tenant.js';
 
@@ -94,7 +95,9 @@ export async function handleQueryEvent(
   try {
     switch (route) {
       case 'metrics':
-        return answered(json(200, { metrics: await edge.metrics.listMetrics(tenant) }));
+        return answered(
+          json(200, { metrics: withViews(await edge.metrics.listMetrics(tenant), edge.config) }),
+        );
       case 'query':
         return await runQuery(event, tenant, edge);
       default:
@@ -115,6 +118,16 @@ export async function handleQueryEvent(
     }
     return { kind: 'failed', response: json(500, { error: 'internal error' }), error };
   }
+}
+
+/** The metric list with each view's source and keys (a view's series are listed like any metric's). */
+function withViews(metrics: readonly MetricSummary[], config: WindrowConfig): MetricSummary[] {
+  if (config.views.length === 0) return [...metrics];
+  const views = new Map(config.views.map((v) => [v.name, v]));
+  return metrics.map((m) => {
+    const view = views.get(m.name);
+    return view === undefined ? m : { ...m, view: describeView(view) };
+  });
 }
 
 /** `GET /v1/query`: the parameters checked, then the use case. */

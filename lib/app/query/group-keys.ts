@@ -2,12 +2,10 @@
  * The `by` parameter of `GET /v1/query` (DESIGN.md §9): which attribute keys a grouped answer keeps.
  * `attr.K` is a point attribute, `resource.K` a resource attribute, a bare `K` means `attr.K`.
  */
+import { type GroupKey, groupKeyOf, groupKeyText } from '../../core/group/keys.js';
 import { QueryParamError } from './query-errors.js';
 
-export interface GroupKey {
-  readonly source: 'attr' | 'resource';
-  readonly name: string;
-}
+export { type GroupKey, groupKeyText } from '../../core/group/keys.js';
 
 /** Keys per `by` at most. */
 export const MAX_GROUP_KEYS = 10;
@@ -36,6 +34,7 @@ export function parseGroupKeys(values: readonly string[], maxKeyLength: number):
         continue;
       }
       const key = groupKeyOf(raw, maxKeyLength);
+      if (typeof key === 'string') throw new QueryParamError('by', key);
       const text = groupKeyText(key);
       if (seen.has(text)) throw new QueryParamError('by', `${text} given twice`);
       seen.add(text);
@@ -44,27 +43,4 @@ export function parseGroupKeys(values: readonly string[], maxKeyLength: number):
     }
   }
   return keys;
-}
-
-function groupKeyOf(raw: string, maxKeyLength: number): GroupKey {
-  const source = raw.startsWith('resource.') ? 'resource' : 'attr';
-  const name = raw.startsWith('resource.') || raw.startsWith('attr.') ? raw.slice(raw.indexOf('.') + 1) : raw;
-  if (name.length === 0 || name.length > maxKeyLength || hasControl(name)) {
-    throw new QueryParamError('by', `a key must be 1–${maxKeyLength} printable characters`);
-  }
-  return { source, name };
-}
-
-/** `attr.K` or `resource.K`: how keys are echoed in answers. */
-export function groupKeyText(key: GroupKey): string {
-  return `${key.source}.${key.name}`;
-}
-
-/** Control characters (C0 and DEL). */
-export function hasControl(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
 }

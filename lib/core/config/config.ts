@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { formatDuration, parseDuration } from '../window/duration.js';
 import { parseTiers, type Tier } from '../window/tiers.js';
+import { describeView, parseViews, type ViewConfig, type ViewInput } from './views.js';
 
 /** Where closed windows go: Amazon Timestream, the DynamoDB results table, or PostgreSQL/TimescaleDB. */
 export const SINK_KINDS = ['timestream', 'dynamodb', 'postgres'] as const;
@@ -23,6 +24,8 @@ export interface WindrowConfig {
   readonly retentionMs: Readonly<Record<string, number>>;
   readonly sink: SinkKind;
   readonly limits: RequestLimits;
+  /** Series families aggregated at ingest (README "Views at ingest"). */
+  readonly views: readonly ViewConfig[];
 }
 
 export interface SlidingWindowConfig {
@@ -67,6 +70,7 @@ export interface ConfigInput {
   retention?: Record<string, string>;
   sink?: SinkKind;
   limits?: Partial<RequestLimits>;
+  views?: ViewInput[];
 }
 
 export const DEFAULT_CONFIG_INPUT = {
@@ -91,6 +95,7 @@ export const DEFAULT_CONFIG_INPUT = {
     maxUnitLength: 63,
     maxNewSeriesPerWindow: 50_000,
   },
+  views: [],
 } as const satisfies ConfigInput;
 
 /** Default retention of a tier's results: ~100× its size, at least 7 days. */
@@ -163,6 +168,7 @@ export function parseConfig(input: unknown): WindrowConfig {
     return s as SinkKind;
   }, 'dynamodb' as const);
   const limits = attempt(() => parseLimits(raw.limits ?? {}), d.limits);
+  const views = attempt(() => parseViews(raw.views ?? d.views, limits.maxKeyLength), []);
 
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
@@ -179,6 +185,7 @@ export function parseConfig(input: unknown): WindrowConfig {
     retentionMs,
     sink,
     limits,
+    views,
   };
 }
 
@@ -199,6 +206,7 @@ export function describeConfig(config: WindrowConfig): Record<string, unknown> {
     retention: Object.fromEntries(Object.entries(config.retentionMs).map(([k, v]) => [k, formatDuration(v)])),
     sink: config.sink,
     limits: config.limits,
+    views: config.views.map((v) => ({ name: v.name, ...describeView(v) })),
   };
 }
 

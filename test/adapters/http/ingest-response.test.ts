@@ -59,6 +59,26 @@ describe('Function: successResponse', () => {
     expect(successResponse('otlp-json', counts(emptyRejections(), 5)).body).toBe('{}');
   });
 
+  it('warns with a partial success of 0 rejected points (OTLP) and a warnings list (/v1/points)', () => {
+    const warned = {
+      ...counts(emptyRejections(), 3),
+      warnings: ['3 cumulative points not pooled into view "v"'],
+    };
+    expect(JSON.parse(successResponse('otlp-json', warned).body ?? '')).toEqual({
+      partialSuccess: {
+        rejectedDataPoints: '0',
+        errorMessage: '3 cumulative points not pooled into view "v"',
+      },
+    });
+    expect(responseBytes(successResponse('otlp-protobuf', warned)).length).toBeGreaterThan(0);
+    expect(JSON.parse(successResponse('points', warned).body ?? '')).toMatchObject({
+      rejected: 0,
+      warnings: ['3 cumulative points not pooled into view "v"'],
+    });
+    const both = { ...counts({ total: 1, byReason: { view_name: 1 }, messages: ['m'] }), warnings: ['w'] };
+    expect(partialSuccessMessage(both)).toBe('1 point rejected: 1 view_name; m; w');
+  });
+
   it('bounds each /v1/points error', () => {
     const r = successResponse(
       'points',
