@@ -205,6 +205,37 @@ for (const timescale of [false, true]) {
         expect(sp.every((p) => Date.parse(String(p.end)) - Date.parse(String(p.start)) === 3_000)).toBe(true);
       });
 
+      it('by on PostgreSQL: both hosts merged per window from the stored states, at every tier and the sliding window', async () => {
+        const latency = points.filter((p) => p.metric === 'api.latency');
+        for (const [tier, size] of [
+          ['1s', 1_000],
+          ['10s', 10_000],
+          ['1m', 60_000],
+        ] as const) {
+          const grouped = await query(`metric=api.latency&tier=${tier}&from=${t0}&to=${t0 + 60_000}&by=`);
+          expect(grouped.length, tier).toBe(1);
+          const windows = [...groupBy(latency, (p) => Math.floor(p.t / size) * size)].sort(
+            ([a], [b]) => a - b,
+          );
+          expect(grouped[0]?.points.map((p) => Date.parse(String(p.start)))).toEqual(windows.map(([w]) => w));
+          windows.forEach(([, ps], i) => {
+            const values = ps.map((p) => p.value);
+            expect(grouped[0]?.points[i]).toMatchObject({
+              count: values.length,
+              sum: exactSum(values),
+              min: Math.min(...values),
+              max: Math.max(...values),
+              series: new Set(ps.map((p) => p.host)).size,
+            });
+          });
+        }
+        const [row] = await sql`SELECT count(*)::int AS n FROM windrow_results
+          WHERE metric = 'api.latency' AND window_name <> 'session:2s' AND state IS NULL`;
+        expect(row?.n).toBe(0);
+        const sliding = await query(`metric=api.latency&window=sliding&from=${t0}&to=${t0 + 60_000}&by=host`);
+        expect(sliding.map((s) => s.attributes)).toEqual([{ host: 'h0' }, { host: 'h1' }]);
+      });
+
       it('sliding and session windows equal the oracle, in their tables and the view', async () => {
         const sliding =
           await sql`SELECT attributes->>'host' AS host, (extract(epoch FROM start_time) * 1000)::float8 AS start,
