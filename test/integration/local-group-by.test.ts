@@ -10,6 +10,8 @@
  * - `gb.requests`, cumulative counters through the real OpenTelemetry JS SDK (MeterProvider,
  *   PeriodicExportingMetricReader, OTLP/HTTP protobuf exporter), four providers (service × host),
  *   four exports about a second apart; the oracle reads the SDK's own exported snapshots.
+ * - `gb.duration`, delta explicit histograms through the SDK: bounds A on two hosts, B on a third
+ *   (a group of both merges onto the shared bounds and says `mergedBounds`).
  * - `gb.mixed` (one name, units ms and s), `gb.wide` (1,001 series, for the 1,000-group limit).
  * Tenant beta sends `gb.latency` with the same attributes and values ≥ 100,000.
  *
@@ -28,14 +30,17 @@ import { type LocalStack, startLocalStack } from '#local/stack.js';
 import {
   type AnswerPoint,
   type AnswerSeries,
+  bucketCounts,
   byWindow,
   counterWindow,
   expectCounterPoint,
   expectGaugePoint,
+  expectHistogramPercentile,
   gaugeWindow,
   groupIdentity,
   groupSamples,
   identityKey,
+  PERCENTILES,
   parseKeys,
   quarter,
   type Sample,
@@ -43,7 +48,7 @@ import {
   tumbling,
   type WindowSpec,
 } from '../support/group-oracle.js';
-import { normalSample, seededRandom } from '../support/oracles.js';
+import { exactSum, normalSample, seededRandom } from '../support/oracles.js';
 import { type SdkProvider, sdkProvider } from '../support/sdk-exports.js';
 
 const config = parseConfig({
@@ -76,6 +81,12 @@ const betaLatency: Sample[] = [];
 /** acme's `gb.requests` snapshots, as the SDK exported them. */
 const requests: Snapshot[] = [];
 const mixed: (Sample & { unit: string })[] = [];
+/** acme's `gb.duration` values (SDK delta histograms), each at the time of the export that carried it. */
+const durations: Sample[] = [];
+const BOUNDS_A = [10, 20, 50, 100, 200, 500] as const;
+const BOUNDS_B = [10, 50, 100, 500, 1000] as const;
+/** The bounds A and B share: where a merge of both puts its counts. */
+const SHARED = [10, 50, 100, 500] as const;
 
 const SERVICES = ['checkout', 'cart'] as const;
 const HOSTS = ['h1', 'h2', 'h3'] as const;
@@ -309,9 +320,48 @@ beforeAll(async () => {
         host,
       });
   const counters = providers.map((p) => p.sdk.meter.createCounter('gb.requests', { unit: '{request}' }));
+  // gb.duration: delta histograms (SDK), bounds A on h1 and h3, bounds B on h2 (attribute bset).
+  const histogramProviders = (['h1', 'h2', 'h3'] as const).map((host) => {
+    const bset = host === 'h2' ? 'B' : 'A';
+    const sdk = sdkProvider({
+      url: stack.url,
+      resource: { 'service.name': 'checkout', 'host.name': host },
+      temporality: 'delta',
+      apiKey: keyA,
+    });
+    const histogram = sdk.meter.createHistogram('gb.duration', {
+      unit: 'ms',
+      advice: { explicitBucketBoundaries: [...(bset === 'A' ? BOUNDS_A : BOUNDS_B)] },
+    });
+    return { sdk, host, bset, histogram, pending: [] as number[] };
+  });
+  const hz = normalSample(200, 17);
+  let hk = 0;
   const adds = seededRandom(29);
   for (let round = 0; round < 4; round++) {
     if (round > 0) await sleep(1_100);
+    for (const h of histogramProviders) {
+      const n = 2 + Math.floor(adds() * 5);
+      for (let j = 0; j < n; j++) {
+        // Half values: never on a bound, sums exact in any order.
+        const value = Math.floor(Math.exp(Math.log(80) + 1.1 * (hz[hk++ % 200] ?? 0))) + 0.5;
+        h.histogram.record(value, { bset: h.bset });
+        h.pending.push(value);
+      }
+      const before = h.sdk.points.length;
+      await h.sdk.flush();
+      const exported = h.sdk.points.slice(before);
+      expect(exported.map((x) => x.histogram?.count)).toEqual([h.pending.length]);
+      for (const value of h.pending)
+        durations.push({
+          series: h.host,
+          t: exported[0]?.t ?? Number.NaN,
+          value,
+          resource: { 'service.name': 'checkout', 'host.name': h.host },
+          attributes: { bset: h.bset },
+        });
+      h.pending = [];
+    }
     counters.forEach((counter) => {
       let s = 0;
       for (const route of ROUTES)
@@ -325,7 +375,7 @@ beforeAll(async () => {
     await Promise.all(providers.map((p) => p.sdk.flush()));
   }
   // Shutting down exports once more (the reader's last collection): read the points after it.
-  await Promise.all(providers.map((p) => p.sdk.shutdown()));
+  await Promise.all([...providers, ...histogramProviders].map((p) => p.sdk.shutdown()));
   for (const p of providers) {
     for (const point of p.sdk.points) {
       requests.push({
@@ -340,7 +390,10 @@ beforeAll(async () => {
   expect(requests.length).toBeGreaterThan(40);
 
   // Close everything: the clock runs past the end of the last 1m window holding data.
-  const lastT = Math.max(...[...latency, ...betaLatency, ...requests, ...mixed].map((s) => s.t), tA + 1_004);
+  const lastT = Math.max(
+    ...[...latency, ...betaLatency, ...requests, ...mixed, ...durations].map((s) => s.t),
+    tA + 1_004,
+  );
   const endAll = Math.ceil((lastT + 1) / 60_000) * 60_000;
   toMs = endAll + 60_000;
   offsetMs = Math.max(offsetMs, 0);
@@ -577,6 +630,58 @@ describe('by at query time: cumulative counters from the OpenTelemetry JS SDK', 
       ).toBe(added);
     }
   });
+});
+
+describe('by at query time: explicit histograms from the OpenTelemetry JS SDK (delta)', () => {
+  it.each([...TIERS.map(([tier, spec]) => [tier, spec, false] as const), ['3s/1s', SLIDING, true] as const])(
+    'same bounds merge as they are; different bounds onto the shared ones (mergedBounds), at %s',
+    async (tier, spec, sliding) => {
+      let sawMerged = false;
+      for (const [param, by] of [
+        ['by=bset', ['bset']],
+        ['by=', []],
+      ] as const) {
+        const q = `metric=gb.duration&tier=${enc(tier)}&${range()}&${param}${sliding ? '&window=sliding' : ''}`;
+        const { series } = await groups(keyA, q);
+        const want = groupSamples(durations, parseKeys(by));
+        expect(series.map((s) => identityKey(s as never)).sort(), q).toEqual([...want.keys()].sort());
+        for (const s of series) {
+          const samples = want.get(identityKey(s as never)) ?? [];
+          expect(s.type, q).toBe('histogram');
+          expect(s.unit, q).toBe('ms');
+          expect(s.merged, q).toBe(new Set(samples.map((x) => x.series)).size);
+          const windows = byWindow(samples, spec);
+          expect(
+            s.points.map((p) => Date.parse(p.start)),
+            `${q}: windows`,
+          ).toEqual([...windows.keys()].sort((a, b) => a - b));
+          for (const p of s.points) {
+            const inWindow = windows.get(Date.parse(p.start)) ?? [];
+            const values = inWindow.map((x) => x.value);
+            const what = `${q} ${identityKey(s as never)} @${p.start}`;
+            expect(p.count, what).toBe(values.length);
+            expect(p.sum, what).toBe(exactSum(values));
+            expect(p.min, what).toBe(Math.min(...values));
+            expect(p.max, what).toBe(Math.max(...values));
+            expect(p.series, what).toBe(new Set(inWindow.map((x) => x.series)).size);
+            // Members with different bounds in this window: counts exact on the coarser, shared bounds.
+            const sets = new Set(inWindow.map((x) => x.attributes.bset));
+            const mixedHere = sets.size > 1;
+            const here: readonly number[] = mixedHere ? SHARED : sets.has('A') ? BOUNDS_A : BOUNDS_B;
+            if (mixedHere) sawMerged = true;
+            expect(p.buckets, `${what}: buckets`).toEqual({
+              bounds: [...here],
+              counts: bucketCounts(values, here),
+            });
+            expect(p.mergedBounds === true, `${what}: mergedBounds`).toBe(mixedHere);
+            for (const pct of PERCENTILES)
+              expectHistogramPercentile(p[`p${pct}`], values, here, pct / 100, `${what} p${pct}`);
+          }
+        }
+      }
+      if (tier === '1m') expect(sawMerged, 'a 1m window merges bounds A and B').toBe(true);
+    },
+  );
 });
 
 describe('by at query time: refusals', () => {
