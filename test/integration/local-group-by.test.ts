@@ -80,6 +80,8 @@ const latency: Sample[] = [];
 const betaLatency: Sample[] = [];
 /** acme's `gb.requests` snapshots, as the SDK exported them. */
 const requests: Snapshot[] = [];
+/** acme's `gb.queue.depth` levels (cumulative up-down counters, SDK), as exported. */
+const levels: Sample[] = [];
 const mixed: (Sample & { unit: string })[] = [];
 /** acme's `gb.duration` values (SDK delta histograms), each at the time of the export that carried it. */
 const durations: Sample[] = [];
@@ -320,6 +322,7 @@ beforeAll(async () => {
         host,
       });
   const counters = providers.map((p) => p.sdk.meter.createCounter('gb.requests', { unit: '{request}' }));
+  const depths = providers.map((p) => p.sdk.meter.createUpDownCounter('gb.queue.depth'));
   // gb.duration: delta histograms (SDK), bounds A on h1 and h3, bounds B on h2 (attribute bset).
   const histogramProviders = (['h1', 'h2', 'h3'] as const).map((host) => {
     const bset = host === 'h2' ? 'B' : 'A';
@@ -362,6 +365,8 @@ beforeAll(async () => {
         });
       h.pending = [];
     }
+    // Queue levels (cumulative up-down counters): one queue per provider, going up and down.
+    for (const [i, depth] of depths.entries()) depth.add(Math.floor(adds() * 21) - 8 + i, { queue: `q${i}` });
     counters.forEach((counter) => {
       let s = 0;
       for (const route of ROUTES)
@@ -378,6 +383,16 @@ beforeAll(async () => {
   await Promise.all([...providers, ...histogramProviders].map((p) => p.sdk.shutdown()));
   for (const p of providers) {
     for (const point of p.sdk.points) {
+      if (point.metric === 'gb.queue.depth') {
+        levels.push({
+          series: `${p.service}|${p.host}|${point.attributes.queue}`,
+          t: point.t,
+          value: point.value ?? Number.NaN,
+          resource: point.resource,
+          attributes: point.attributes,
+        });
+        continue;
+      }
       requests.push({
         series: `${p.service}|${p.host}|${point.attributes['http.route']}|${point.attributes.status}`,
         t: point.t,
@@ -391,7 +406,7 @@ beforeAll(async () => {
 
   // Close everything: the clock runs past the end of the last 1m window holding data.
   const lastT = Math.max(
-    ...[...latency, ...betaLatency, ...requests, ...mixed, ...durations].map((s) => s.t),
+    ...[...latency, ...betaLatency, ...requests, ...mixed, ...durations, ...levels].map((s) => s.t),
     tA + 1_004,
   );
   const endAll = Math.ceil((lastT + 1) / 60_000) * 60_000;
@@ -632,6 +647,44 @@ describe('by at query time: cumulative counters from the OpenTelemetry JS SDK', 
   });
 });
 
+describe('by at query time: cumulative up-down counters from the SDK (levels)', () => {
+  it.each([...TIERS.map(([tier, spec]) => [tier, spec, false] as const), ['3s/1s', SLIDING, true] as const])(
+    'by= and by service at %s: last is the total level now (Σ of each queue’s last level)',
+    async (tier, spec, sliding) => {
+      for (const [param, by] of [
+        ['by=', []],
+        ['by=resource.service.name', ['resource.service.name']],
+      ] as const) {
+        const q = `metric=gb.queue.depth&tier=${enc(tier)}&${range()}&${param}${sliding ? '&window=sliding' : ''}`;
+        const { series } = await groups(keyA, q);
+        const want = groupSamples(levels, parseKeys(by));
+        expect(series.map((s) => identityKey(s as never)).sort(), q).toEqual([...want.keys()].sort());
+        for (const s of series) {
+          const samples = want.get(identityKey(s as never)) ?? [];
+          expect(s.merged, q).toBe(new Set(samples.map((x) => x.series)).size);
+          const windows = byWindow(samples, spec);
+          expect(
+            s.points.map((p) => Date.parse(p.start)),
+            `${q}: windows`,
+          ).toEqual([...windows.keys()].sort((a, b) => a - b));
+          for (const p of s.points) {
+            const inWindow = windows.get(Date.parse(p.start)) ?? [];
+            // A level sample is a number: the pooled stats of the levels; last the Σ of the last levels.
+            expectGaugePoint(
+              p,
+              gaugeWindow(inWindow, spec.sizeMs, 'sum'),
+              `${q} ${identityKey(s as never)} @${p.start}`,
+              {
+                rate: 'unchecked',
+              },
+            );
+          }
+        }
+      }
+    },
+  );
+});
+
 describe('by at query time: explicit histograms from the OpenTelemetry JS SDK (delta)', () => {
   it.each([...TIERS.map(([tier, spec]) => [tier, spec, false] as const), ['3s/1s', SLIDING, true] as const])(
     'same bounds merge as they are; different bounds onto the shared ones (mergedBounds), at %s',
@@ -766,5 +819,62 @@ describe('by at query time: a late point', () => {
       expect(p.max, tier).toBe(50_000);
       expect(p.version, `${tier}: version rises`).toBeGreaterThan(old.version);
     }
+  });
+});
+
+describe('by at query time: tier=auto where coarse windows are not closed yet', () => {
+  it('finer tiers fill in, each point says its tier, nothing counted twice or missed', async () => {
+    // New points in a 10 s window ahead; the clock then closes their 1 s windows, not their 10 s one.
+    const base = Math.floor(clock.nowMs() / 10_000) * 10_000 + 10_000;
+    const defs = latencySeries();
+    const fresh: Sample[] = Array.from({ length: 40 }, (_, i) => {
+      const def = defs[(i * 7) % defs.length] as SeriesDef;
+      return {
+        series: def.id,
+        t: base + 100 + i * 59,
+        value: quarter(3 + i * 1.5),
+        resource: def.resource,
+        attributes: def.attributes,
+      };
+    });
+    expect((await post(keyA, '/v1/points', pointsBody('gb.latency', fresh))).body).toMatchObject({
+      accepted: fresh.length,
+      rejected: 0,
+    });
+    latency.push(...fresh);
+    while (clock.nowMs() < base + 4_500) {
+      offsetMs += 1_000;
+      await stack.closer.tick();
+    }
+    const from = base - 15 * 60_000;
+    const to = base + 5 * 60_000;
+    const { body, series } = await groups(
+      keyA,
+      `metric=gb.latency&tier=auto&from=${from}&to=${to}&by=resource.service.name`,
+    );
+    expect(body.tier).toBe('10s');
+    expect(body.tiers).toEqual(['10s', '1s']);
+    const want = groupSamples(
+      latency.filter((s) => s.t >= from && s.t < to),
+      parseKeys(['resource.service.name']),
+    );
+    expect(series.length).toBe(want.size);
+    const tiersSeen = new Set<string>();
+    for (const s of series) {
+      const samples = want.get(identityKey(s as never)) ?? [];
+      let counted = 0;
+      for (const p of s.points) {
+        const tier = String(p.tier);
+        tiersSeen.add(tier);
+        const size = tier === '10s' ? 10_000 : tier === '1s' ? 1_000 : Number.NaN;
+        const start = Date.parse(p.start);
+        expect(start < base ? '10s' : '1s', `${p.start}: the tier that is closed there`).toBe(tier);
+        const inWindow = samples.filter((x) => x.t >= start && x.t < start + size);
+        expectGaugePoint(p, gaugeWindow(inWindow, size, 'sum'), `auto fill-in ${tier} ${p.start}`);
+        counted += Number(p.count);
+      }
+      expect(counted, 'every point once').toBe(samples.length);
+    }
+    expect([...tiersSeen].sort()).toEqual(['10s', '1s']);
   });
 });

@@ -414,6 +414,34 @@ describe('views: results equal the pooled raw points', () => {
     await checkLatencyView('v.latency.no_instance', NO_INSTANCE, '3s/1s', SLIDING, true);
   });
 
+  it.each(TIERS)(
+    'by at query time over a view’s series at %s: the pooled source points',
+    async (tier, spec) => {
+      // Each view series is one series to `by`: its last is the latest of its sources, and a group's
+      // last the sum of those.
+      const asViewSeries = latency.map((s) => ({
+        ...s,
+        series: identityKey(groupIdentity(s, parseKeys(NO_INSTANCE))),
+      }));
+      const q = `metric=v.latency.no_instance&tier=${tier}&${range()}&by=resource.service.name`;
+      const { series } = await answer(q);
+      const want = groupSamples(asViewSeries, parseKeys(['resource.service.name']));
+      expect(series.map((s) => identityKey(s as never)).sort(), q).toEqual([...want.keys()].sort());
+      for (const s of series) {
+        const samples = want.get(identityKey(s as never)) ?? [];
+        expect(s.merged, q).toBe(new Set(samples.map((x) => x.series)).size);
+        const windows = byWindow(samples, spec);
+        expect(s.points.map((p) => Date.parse(p.start))).toEqual([...windows.keys()].sort((a, b) => a - b));
+        for (const p of s.points)
+          expectGaugePoint(
+            p,
+            gaugeWindow(windows.get(Date.parse(p.start)) ?? [], spec.sizeMs, 'sum'),
+            `${q} @${p.start}`,
+          );
+      }
+    },
+  );
+
   it('tier=auto over 20 minutes answers the view from the 10s tier', async () => {
     const from = fromMs - 9 * 60_000;
     const { body, series } = await answer(`metric=v.latency.by_route&from=${from}&to=${from + 20 * 60_000}`);
