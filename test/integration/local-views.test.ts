@@ -66,6 +66,7 @@ const VIEWS = [
     keepSource: true,
   },
   { name: 'v.duration.by_route', metric: 'v.duration', by: ['http.route'], keepSource: false },
+  { name: 'v.calls.by_route', metric: 'v.calls', by: ['http.route'], keepSource: false },
   { name: 'v.requests.by_service', metric: 'v.requests', by: ['resource.service.name'], keepSource: false },
   // The cardinality guard counts stored series: 100 sources of a keepSource: false view do not count.
   { name: 'v.wide.by_host', metric: 'v.wide', by: ['host'], keepSource: false },
@@ -102,6 +103,8 @@ let toMs = 0;
 
 const latency: Sample[] = [];
 const durations: Sample[] = [];
+/** `v.calls`: delta counter points (SDK), as exported. */
+const calls: Sample[] = [];
 let bounds: number[] = [];
 /** The last cumulative total per v.requests series (service|route), as the SDK exported it. */
 const requestTotals = new Map<string, number>();
@@ -236,6 +239,7 @@ beforeAll(async () => {
         instance,
       });
   const histograms = providers.map((p) => p.sdk.meter.createHistogram('v.duration', { unit: 'ms' }));
+  const callCounters = providers.map((p) => p.sdk.meter.createCounter('v.calls'));
   // v.requests: cumulative counters through the SDK (one provider per service), 2 exports.
   const counterProviders = ['checkout', 'cart'].map((service) => ({
     service,
@@ -256,6 +260,7 @@ beforeAll(async () => {
           const value =
             Math.floor(Math.exp(Math.log(route === '/a' ? 40 : 400) + 0.9 * (dz[k++ % 400] ?? 0))) + 0.5;
           histograms[i]?.record(value, { 'http.route': route });
+          callCounters[i]?.add(1 + (k % 7), { 'http.route': route });
           const key = `${p.service}|${p.instance}|${route}`;
           pending.set(key, [
             ...(pending.get(key) ?? []),
@@ -275,10 +280,25 @@ beforeAll(async () => {
         c.add(3 + i + round, { 'http.route': round === 0 ? '/a' : '/b' });
     }
     const before = providers.map((p) => p.sdk.points.length);
-    await Promise.all([...providers, ...counterProviders].map((p) => p.sdk.flush()));
+    // One after the other, a few ms apart: no two exports stamp the same millisecond (a view's
+    // `last` is the latest point of any source).
+    for (const p of [...providers, ...counterProviders]) {
+      await p.sdk.flush();
+      await sleep(3);
+    }
     // Each value takes the time the SDK stamped on the export that carried it.
     providers.forEach((p, i) => {
       for (const point of p.sdk.points.slice(before[i])) {
+        if (point.metric === 'v.calls') {
+          calls.push({
+            series: `${p.service}|${p.instance}|${point.attributes['http.route']}`,
+            t: point.t,
+            value: point.value ?? Number.NaN,
+            resource: point.resource,
+            attributes: point.attributes,
+          });
+          continue;
+        }
         const key = `${p.service}|${p.instance}|${point.attributes['http.route']}`;
         const values = pending.get(key) ?? [];
         expect(point.histogram?.count, key).toBe(values.length);
@@ -338,7 +358,7 @@ beforeAll(async () => {
     wideAnswers.push((await post('/v1/points', { points })).body);
   }
 
-  const lastT = Math.max(...[...latency, ...durations].map((s) => s.t), Date.now(), wideT + 2_000);
+  const lastT = Math.max(...[...latency, ...durations, ...calls].map((s) => s.t), Date.now(), wideT + 2_000);
   const endAll = Math.ceil((lastT + 1) / 60_000) * 60_000;
   toMs = endAll + 60_000;
   while (clock.nowMs() < endAll + 3_000) {
@@ -439,6 +459,35 @@ describe('views: results equal the pooled raw points', () => {
             `${q} @${p.start}`,
           );
       }
+    },
+  );
+
+  it.each([...TIERS.map(([tier, spec]) => [tier, spec, false] as const), ['3s/1s', SLIDING, true] as const])(
+    'delta sums from the SDK, by http.route, at %s: the pooled delta points, rate their sum per second',
+    async (tier, spec, sliding) => {
+      const q = `metric=v.calls.by_route&tier=${enc(tier)}&${range()}${sliding ? '&window=sliding' : ''}`;
+      const { series } = await answer(q);
+      const want = groupSamples(calls, parseKeys(['http.route']));
+      expect(series.map((s) => identityKey(s as never)).sort(), q).toEqual([...want.keys()].sort());
+      for (const s of series) {
+        const windows = byWindow(want.get(identityKey(s as never)) ?? [], spec);
+        expect(s.points.map((p) => Date.parse(p.start))).toEqual([...windows.keys()].sort((a, b) => a - b));
+        for (const p of s.points)
+          expectGaugePoint(
+            p,
+            gaugeWindow(windows.get(Date.parse(p.start)) ?? [], spec.sizeMs, 'latest'),
+            `${q} @${p.start}`,
+            {
+              series: false,
+              rate: true,
+            },
+          );
+      }
+      // keepSource: false — no v.calls series.
+      expect(
+        (await answer(`metric=v.calls&tier=${enc(tier)}&${range()}${sliding ? '&window=sliding' : ''}`))
+          .series,
+      ).toEqual([]);
     },
   );
 
