@@ -347,7 +347,7 @@ beforeAll(async () => {
   });
 
   // 100 new series in a 1 s window of their own each: v.wide (sources not stored) and v.wide2 (stored).
-  wideT = Math.ceil((Date.now() + 3_000) / 1_000) * 1_000;
+  wideT = Math.ceil(Math.max(Date.now() + 3_000, tA + 7_000) / 1_000) * 1_000; // past v.latency's points
   for (const [i, metric] of ['v.wide', 'v.wide2'].entries()) {
     const points = Array.from({ length: 100 }, (_, j) => ({
       metric,
