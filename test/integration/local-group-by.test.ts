@@ -9,18 +9,22 @@
  *   series without `status`; quarter values (sums exact in any order), unique timestamps.
  * - `gb.requests`, cumulative counters through the real OpenTelemetry JS SDK (MeterProvider,
  *   PeriodicExportingMetricReader, OTLP/HTTP protobuf exporter), four providers (service × host),
- *   four exports about a second apart; the oracle reads the SDK's own exported snapshots.
+ *   four exports about a second apart; the oracle reads the SDK's own exported snapshots. The same
+ *   providers export `gb.queue.depth`, cumulative up-down counters (levels: a group's `last` is the
+ *   total level now).
  * - `gb.duration`, delta explicit histograms through the SDK: bounds A on two hosts, B on a third
  *   (a group of both merges onto the shared bounds and says `mergedBounds`).
  * - `gb.mixed` (one name, units ms and s), `gb.wide` (1,001 series, for the 1,000-group limit).
  * Tenant beta sends `gb.latency` with the same attributes and values ≥ 100,000.
  *
  * Checked per group and window: count, sum, min, max exact; avg, stddev, rate (Σ of the series'
- * rates) to float round-off; `last` the sum of the series' last values; p50–p99 within the sketch's
+ * rates; sums only — a gauge has no rate, per series or grouped) to float round-off; `last` the sum
+ * of the series' last values; p50–p99 within the sketch's
  * 1% of the pooled nearest rank; `merged` and per-point `series`; the group's keys only in
  * `resource`/`attributes`; at every tier (1s, rolled up to 10s and 1m), `tier=auto`, the 3s/1s
- * sliding window; filters first; bad `by` → 400; session + `by` → 400; tenants apart; a late point
- * changes the grouped windows at every tier and raises their version.
+ * sliding window; `tier=auto` with finer tiers filling in where 10s windows are still open; filters
+ * first; units never merged; at most 1,000 groups; bad `by` → 400; session + `by` → 400; tenants
+ * apart; a late point changes the grouped windows at every tier and raises their version.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -8,6 +8,9 @@
  * - `v.latency.no_instance`: `v.latency` without `resource.service.instance.id`, source kept;
  * - `v.duration.by_route`: `v.duration` (delta histograms from the OpenTelemetry JS SDK) by
  *   `http.route`, `keepSource: false` — the source has no series at all;
+ * - `v.calls.by_route`: `v.calls` (delta counters from the SDK) by `http.route`, `keepSource: false`;
+ * - `v.wide.by_host` / `v.wide2.by_host`: 100 new series each, sources not kept / kept, against a
+ *   cardinality limit of 60 new series per window;
  * - `v.requests.by_service`: `v.requests`, a cumulative counter (SDK), `keepSource: false` — its points
  *   cannot be pooled: they are stored as their source series and the answer carries a warning.
  *
@@ -15,7 +18,8 @@
  * count, sum, min, max exact, avg/stddev to float round-off, percentiles within the sketch's 1% of
  * the pooled nearest rank (histograms: within the merged bucket), `last` the latest value of any
  * source, at every tier (1s, rolled up to 10s and 1m), `tier=auto`, the 3s/1s sliding window and a
- * session; a late point re-closes the view's windows with a higher version; a point named like a view
+ * session; `by` over a view's series; the cardinality guard counting stored series only; a late point
+ * re-closes the view's windows with a higher version; a point named like a view
  * is refused (`view_name`); `npm start` refuses a configuration with a bad view, naming it.
  */
 import { spawn } from 'node:child_process';
