@@ -29,7 +29,7 @@ export interface ViewInput {
 
 /** Views per configuration at most, and keys per view. */
 export const MAX_VIEWS = 100;
-export const MAX_VIEW_KEYS = 64;
+export const MAX_VIEW_KEYS = 10;
 
 const NAME_MAX = 255;
 
