@@ -15,6 +15,7 @@ import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-timestream';
 import type { Construct, IConstruct } from 'constructs';
 import { resultsTable, type TableDefinition, windowStateTable } from '../lib/adapters/dynamodb/table.js';
 import { timestreamTableName } from '../lib/adapters/timestream/table-name.js';
+import { timestreamMemoryHours } from '../lib/adapters/timestream/table-retention.js';
 import { describeConfig, type WindrowConfig } from '../lib/core/config/config.js';
 import { acknowledgeFindings } from './nag.js';
 import { WindrowFunction } from './windrow-function.js';
@@ -47,7 +48,6 @@ export const CLOSE_QUEUE_VISIBILITY = Duration.seconds(90);
 /** Deliveries of a close job before it goes to the dead-letter queue. */
 export const CLOSE_MAX_RECEIVES = 5;
 
-const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 function table(scope: Construct, id: string, definition: TableDefinition): TableV2 {
@@ -99,26 +99,29 @@ export class WindrowStack extends Stack {
     } else if (config.sink === 'timestream') {
       timestreamDatabase = new CfnDatabase(this, 'Timestream', {});
       timestreamDatabase.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      // The memory store takes writes for recent times only: it must cover every correction.
-      const memoryHours = Math.min(
-        8766,
-        Math.ceil((config.correctionHorizonMs + config.allowedLatenessMs) / HOUR_MS) + 1,
-      );
       const firstTier = config.tiers[0]?.name ?? '1m';
-      const windows: { name: string; kind: 'tier' | 'sliding' | 'session'; retentionMs: number }[] = [
+      const windows: {
+        name: string;
+        kind: 'tier' | 'sliding' | 'session';
+        sizeMs: number;
+        retentionMs: number;
+      }[] = [
         ...config.tiers.map((t) => ({
           name: t.name,
           kind: 'tier' as const,
+          sizeMs: t.sizeMs,
           retentionMs: config.retentionMs[t.name] ?? 7 * DAY_MS,
         })),
         ...config.sliding.map((s) => ({
           name: s.name,
           kind: 'sliding' as const,
+          sizeMs: s.sizeMs,
           retentionMs: config.retentionMs[firstTier] ?? 7 * DAY_MS,
         })),
         ...config.sessions.map((s) => ({
           name: s.name,
           kind: 'session' as const,
+          sizeMs: s.gapMs,
           retentionMs: config.retentionMs[firstTier] ?? 7 * DAY_MS,
         })),
       ];
@@ -127,7 +130,8 @@ export class WindrowStack extends Stack {
           databaseName: timestreamDatabase?.ref ?? '',
           tableName: timestreamTableName(w.name, w.kind),
           retentionProperties: {
-            MemoryStoreRetentionPeriodInHours: String(memoryHours),
+            // Covers each window's first write; corrections go to the magnetic store (table-retention.ts).
+            MemoryStoreRetentionPeriodInHours: String(timestreamMemoryHours(w, config)),
             MagneticStoreRetentionPeriodInDays: String(
               Math.min(73_000, Math.max(1, Math.ceil(w.retentionMs / DAY_MS))),
             ),

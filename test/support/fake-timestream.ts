@@ -86,6 +86,11 @@ export type Fault =
 export interface TableOptions {
   /** Records older than `now − this` are outside the memory store and rejected (default: no bound). */
   readonly memoryStoreRetentionMs?: number;
+  /**
+   * EnableMagneticStoreWrites: a record older than the memory store goes to the magnetic store
+   * instead of being rejected (counted as `MagneticStore` in the answer; versions apply the same).
+   */
+  readonly magneticStoreWrites?: boolean;
 }
 
 interface Table {
@@ -303,7 +308,15 @@ export class FakeTimestream {
       }
       log(200);
       const total = records.length;
-      this.send(res, 200, { RecordsIngested: { Total: total, MemoryStore: total, MagneticStore: 0 } });
+      const magnetic = this.magneticCount(
+        database,
+        table,
+        body.CommonAttributes as WireRecord | undefined,
+        records,
+      );
+      this.send(res, 200, {
+        RecordsIngested: { Total: total, MemoryStore: total - magnetic, MagneticStore: magnetic },
+      });
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       log(error.status);
@@ -322,6 +335,26 @@ export class FakeTimestream {
   }
 
   /** Validates the call, stores what it can; returns the rejected records. */
+  /** How many of an accepted call's records went to the magnetic store (older than the memory store). */
+  private magneticCount(
+    database: string | undefined,
+    tableName: string | undefined,
+    common: WireRecord | undefined,
+    records: readonly WireRecord[],
+  ): number {
+    const table = this.databases.get(database ?? '')?.get(tableName ?? '');
+    const retention = table?.options.memoryStoreRetentionMs;
+    if (table === undefined || retention === undefined) return 0;
+    const earliest = this.now() - retention;
+    let n = 0;
+    for (const record of records) {
+      const merged = { ...common, ...record };
+      const unit = TIME_UNITS[String(merged.TimeUnit ?? 'MILLISECONDS')] ?? 1_000_000n;
+      if (Number((BigInt(String(merged.Time)) * unit) / 1_000_000n) < earliest) n++;
+    }
+    return n;
+  }
+
   private writeRecords(
     database: string | undefined,
     tableName: string | undefined,
@@ -585,7 +618,8 @@ export class FakeTimestream {
       table.options.memoryStoreRetentionMs === undefined
         ? undefined
         : now - table.options.memoryStoreRetentionMs;
-    if (timeMs > now + FUTURE_MS || (earliest !== undefined && timeMs < earliest)) {
+    const magnetic = table.options.magneticStoreWrites === true;
+    if (timeMs > now + FUTURE_MS || (earliest !== undefined && timeMs < earliest && !magnetic)) {
       const from = new Date(earliest ?? 0).toISOString();
       const to = new Date(now + FUTURE_MS).toISOString();
       return `The record timestamp is outside the time range [${from}, ${to}) of the memory store.`;

@@ -2,12 +2,15 @@ import type { CumulativeBaseline, CumulativeState } from '../aggregate/cumulativ
 import { cumulativeBaseline, cumulativeKind } from '../aggregate/cumulative.js';
 import { readTaggedState, writeTaggedState } from '../aggregate/registry.js';
 import { ByteReader, ByteWriter } from '../codec/bytes.js';
+import { compressFrame, inflateFrame } from '../codec/deflate-frame.js';
 import { StateCodecError } from '../errors.js';
 import { seriesIdBytes, seriesIdHex } from '../series/id.js';
 import type { MergedSeries } from './merge.js';
 
 /** Version byte of a closed-state chunk. */
 export const CLOSED_STATE_CODEC_VERSION = 1;
+/** Version 1 compressed (lib/core/codec/deflate-frame.ts): what chunks are written as when smaller. */
+export const CLOSED_STATE_COMPRESSED = 2;
 
 /**
  * One series in a window's closed state: its merged state when it had data in the window, and for
@@ -58,7 +61,7 @@ export function encodeClosedState(entries: Iterable<ClosedEntry>, maxChunkBytes:
     out.u8(CLOSED_STATE_CODEC_VERSION);
     out.uvarint(parts.length);
     for (const p of parts) out.raw(p);
-    chunks.push(out.finish());
+    chunks.push(compressFrame(out.finish(), CLOSED_STATE_COMPRESSED));
     parts = [];
     bytes = 0;
   };
@@ -83,7 +86,8 @@ export function encodeClosedState(entries: Iterable<ClosedEntry>, maxChunkBytes:
 /** Reads every chunk of a closed state. @throws StateCodecError on corrupt bytes. */
 export function decodeClosedState(chunks: readonly Uint8Array[]): ClosedEntry[] {
   const out: ClosedEntry[] = [];
-  for (const chunk of chunks) {
+  for (const stored of chunks) {
+    const chunk = inflateFrame(stored, CLOSED_STATE_COMPRESSED, CLOSED_STATE_CODEC_VERSION);
     const input = new ByteReader(chunk);
     const version = input.u8();
     if (version !== CLOSED_STATE_CODEC_VERSION)

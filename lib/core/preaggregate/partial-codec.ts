@@ -1,6 +1,7 @@
 import type { AggregateKind } from '../aggregate/contract.js';
 import { readTaggedState, type TaggedState, writeTaggedState } from '../aggregate/registry.js';
 import { ByteReader, ByteWriter } from '../codec/bytes.js';
+import { compressFrame, inflateFrame } from '../codec/deflate-frame.js';
 import { StateCodecError } from '../errors.js';
 import { seriesIdHex } from '../series/id.js';
 
@@ -10,6 +11,8 @@ import { seriesIdHex } from '../series/id.js';
  * of many tenants, and the close needs each series' tenant to find it in the catalog.
  */
 export const PARTIAL_CODEC_VERSION = 2;
+/** Version 2 compressed (lib/core/codec/deflate-frame.ts): what packs are written as when smaller. */
+export const PARTIAL_CODEC_COMPRESSED = 3;
 
 export interface PackedEntry {
   readonly tenant: string;
@@ -50,7 +53,7 @@ function writePack(encoded: Uint8Array, sections: readonly Section[]): Uint8Arra
     out.uvarint(s.count);
     out.raw(encoded.subarray(s.from, s.to));
   }
-  return out.finish();
+  return compressFrame(out.finish(), PARTIAL_CODEC_COMPRESSED);
 }
 
 /**
@@ -117,7 +120,8 @@ export function packStatesChunked(entries: Iterable<PackedEntry>, maxChunkBytes:
 }
 
 /** Reads what {@link packStates} wrote. @throws StateCodecError on corrupt or truncated bytes. */
-export function unpackStates(bytes: Uint8Array): UnpackedEntry[] {
+export function unpackStates(stored: Uint8Array): UnpackedEntry[] {
+  const bytes = inflateFrame(stored, PARTIAL_CODEC_COMPRESSED, PARTIAL_CODEC_VERSION);
   const input = new ByteReader(bytes);
   const version = input.u8();
   if (version !== PARTIAL_CODEC_VERSION) throw new StateCodecError(`unknown partial version ${version}`);

@@ -224,6 +224,22 @@ describe('Class: TimestreamSink', () => {
       );
     });
 
+    it('with magnetic-store writes on (as deployed), a correction older than the memory store lands there, versioned', async () => {
+      const now = Date.now();
+      const table = `t${++tableCounter}`;
+      // tier_1m as deployed: 1 h of memory store (table-retention.ts), magnetic-store writes on.
+      fake.createTable(DB, table, { memoryStoreRetentionMs: 3_600_000, magneticStoreWrites: true });
+      const sink = new TimestreamSink({ client, databaseName: DB, tableNameOf: () => table });
+      const old = resultRecord({ startMs: now - 7_200_000, endMs: now - 7_140_000, version: 5 });
+      expect(await sink.write([old])).toMatchObject({ written: 1, rejected: 0 });
+      const corrected = { ...old, version: 6, stats: { ...old.stats, count: old.stats.count + 1 } };
+      expect(await sink.write([corrected])).toMatchObject({ written: 1, rejected: 0 });
+      expect(await sink.write([old])).toMatchObject({ rejected: 0 }); // a lower version: kept out
+      const stored = fake.stored(DB, table);
+      expect(stored).toHaveLength(1);
+      expect(stored[0]?.version).toBe(6);
+    });
+
     it('reports records the rules refuse without sending them (version 0, a count that is not an integer)', async () => {
       const { sink, stored, calls } = freshSink();
       const good = resultRecord();

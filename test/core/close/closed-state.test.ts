@@ -4,10 +4,12 @@ import { DEFAULT_AGGREGATE_OPTIONS } from '#core/aggregate/contract.js';
 import { type CumulativeState, cumulativeBaseline } from '#core/aggregate/cumulative.js';
 import {
   CLOSED_STATE_CODEC_VERSION,
+  CLOSED_STATE_COMPRESSED,
   type ClosedEntry,
   decodeClosedState,
   encodeClosedState,
 } from '#core/close/closed-state.js';
+import { inflateFrame } from '#core/codec/deflate-frame.js';
 import { StateCodecError } from '#core/errors.js';
 import {
   counter,
@@ -127,6 +129,20 @@ describe('encodeClosedState / decodeClosedState', () => {
     }
   });
 
+  it('writes chunks compressed when that is smaller and reads chunks written before compression', () => {
+    const entries = Array.from({ length: 40 }, (_, i) => mergedOf('acme', sid(i + 1), [gauge(i, WS + 1)]));
+    const [chunk] = encodeClosedState(
+      entries.map((m) => ({ tenant: m.tenant, seriesId: m.seriesId, merged: m })),
+      350_000,
+    );
+    if (chunk === undefined) throw new Error('no chunk');
+    expect(chunk[0]).toBe(CLOSED_STATE_COMPRESSED);
+    const plain = inflateFrame(chunk, CLOSED_STATE_COMPRESSED, CLOSED_STATE_CODEC_VERSION);
+    expect(plain.length).toBeGreaterThan(chunk.length);
+    expect(decodeClosedState([plain]).map(entryView)).toEqual(decodeClosedState([chunk]).map(entryView));
+    expect(() => decodeClosedState([Uint8Array.of(...chunk, 7)])).toThrow(StateCodecError);
+  });
+
   it('an empty closed state is one chunk that decodes to nothing', () => {
     const chunks = encodeClosedState([], 1);
     expect(chunks).toHaveLength(1);
@@ -173,7 +189,7 @@ describe('encodeClosedState / decodeClosedState', () => {
   it('rejects an unknown version, trailing bytes, bad flags, and impossible entry counts', () => {
     const chunk = WHOLE[0] ?? new Uint8Array();
     const wrongVersion = chunk.slice();
-    wrongVersion[0] = CLOSED_STATE_CODEC_VERSION + 1;
+    wrongVersion[0] = CLOSED_STATE_CODEC_VERSION + 2; // + 1 is the compressed form
     expect(() => decodeClosedState([wrongVersion])).toThrow(StateCodecError);
     expect(() => decodeClosedState([new Uint8Array([...chunk, 0])])).toThrow(StateCodecError);
     // Claims 100 entries in a few bytes.

@@ -1,8 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_AGGREGATE_OPTIONS, encodeTaggedState, kindForPoint } from '#core/aggregate/index.js';
+import { inflateFrame } from '#core/codec/deflate-frame.js';
 import { StateCodecError } from '#core/errors.js';
-import { packStates, packStatesChunked, unpackStates } from '#core/preaggregate/partial-codec.js';
+import {
+  PARTIAL_CODEC_COMPRESSED,
+  PARTIAL_CODEC_VERSION,
+  packStates,
+  packStatesChunked,
+  unpackStates,
+} from '#core/preaggregate/partial-codec.js';
 import { preAggregate } from '#core/preaggregate/preaggregate.js';
 import { SeriesIdCache } from '#core/series/id.js';
 import { parseTiers } from '#core/window/tiers.js';
@@ -52,11 +59,23 @@ describe('Function: packStates / unpackStates', () => {
     );
   });
 
+  it('stores packs compressed when that is smaller, and reads both forms', () => {
+    const entries = [...group([1, 2, 3, 40, 50, 60, 7.25, 8, 9, 10, 11, 12]).series.values()];
+    const bytes = packStates(entries);
+    expect(bytes[0]).toBe(PARTIAL_CODEC_COMPRESSED);
+    const plain = inflateFrame(bytes, PARTIAL_CODEC_COMPRESSED, PARTIAL_CODEC_VERSION);
+    expect(plain[0]).toBe(PARTIAL_CODEC_VERSION);
+    expect(bytes.length).toBeLessThan(plain.length);
+    // Packs written before compression (version 2) still read, to the same entries.
+    expect(unpackStates(plain)).toEqual(unpackStates(bytes));
+  });
+
   it('refuses truncated or corrupt bytes with StateCodecError only', () => {
     const bytes = packStates(group([1, 2, 3, 40, 50, 60, 7.25]).series.values());
     for (let n = 0; n < bytes.length; n++)
       expect(() => unpackStates(bytes.subarray(0, n))).toThrow(StateCodecError);
     expect(() => unpackStates(Uint8Array.of(...bytes, 0))).toThrow(StateCodecError);
+    expect(() => unpackStates(Uint8Array.of(PARTIAL_CODEC_COMPRESSED, 0xff, 0x00))).toThrow(StateCodecError);
     expect(() => unpackStates(Uint8Array.of(9, ...bytes.subarray(1)))).toThrow(/unknown partial version 9/);
     expect(() => unpackStates(Uint8Array.of(1, 0))).toThrow(/unknown partial version 1/);
     expect(() => unpackStates(Uint8Array.of(2, 0xff, 0xff, 0x7f))).toThrow(/claims/);
@@ -106,8 +125,9 @@ describe('Tenant sections', () => {
       const original = [...a, ...b].find((o) => o.seriesId === e.seriesId);
       expect(original?.tenant).toBe(e.tenant);
     }
-    // The tenant's name is written once per section, not once per series.
-    expect(new TextDecoder().decode(bytes).split('acme').length - 1).toBe(1);
+    // The tenant's name is written once per section, not once per series (in the plain form).
+    const plain = inflateFrame(bytes, PARTIAL_CODEC_COMPRESSED, PARTIAL_CODEC_VERSION);
+    expect(new TextDecoder().decode(plain).split('acme').length - 1).toBe(1);
   });
 
   it('chunks across tenant boundaries, each chunk a complete pack', () => {
