@@ -99,8 +99,16 @@ export function encodeResultPack(results: readonly PackedResult[]): Uint8Array {
   return out;
 }
 
+/**
+ * A result as read back: its state left as the stored base64 text (`stateBase64`), decoded only by
+ * readers that merge (`by`): most queries never need it.
+ */
+export interface ReadResult extends Omit<PackedResult, 'state'> {
+  readonly stateBase64?: string;
+}
+
 /** Inverse of {@link encodeResultPack}; throws `StateCodecError` on bytes it cannot read. */
-export function decodeResultPack(bytes: Uint8Array): PackedResult[] {
+export function decodeResultPack(bytes: Uint8Array): ReadResult[] {
   if (bytes.length === 0 || bytes[0] !== RESULT_PACK_FORMAT) {
     throw new StateCodecError(`results pack: unknown format ${bytes[0] ?? '(empty)'}`);
   }
@@ -126,7 +134,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function toPackedResult(entry: unknown, index: number): PackedResult {
+function toPackedResult(entry: unknown, index: number): ReadResult {
   if (
     !isObject(entry) ||
     typeof entry.id !== 'string' ||
@@ -152,7 +160,7 @@ function toPackedResult(entry: unknown, index: number): PackedResult {
     endMs: entry.end,
     version: entry.v,
     stats: entry.stats as unknown as FinalStats,
-    ...(typeof entry.st === 'string' ? { state: new Uint8Array(Buffer.from(entry.st, 'base64')) } : {}),
+    ...(typeof entry.st === 'string' ? { stateBase64: entry.st } : {}),
   };
 }
 

@@ -20,7 +20,7 @@ import { type Clock, systemClock } from '../../app/ports.js';
 import { type ResultQuery, type ResultReader, type ResultRecord, windowKindOf } from '../../app/results.js';
 import { StateCodecError } from '../../core/errors.js';
 import type { AttributeValue as PointAttributeValue } from '../../core/point.js';
-import { decodeResultPack, joinChunks, type PackedResult } from './results-codec.js';
+import { decodeResultPack, joinChunks, type ReadResult } from './results-codec.js';
 import { parseResultSk, RESULT_ATTR, resultPk, resultSkRange } from './results-keys.js';
 import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import { ATTR } from './table.js';
@@ -179,14 +179,14 @@ export class DynamoResultsReader implements ResultReader {
  * The results of the complete packs of one window start, one per series (highest version, then
  * lowest group), ordered by series id.
  */
-function latestResults(items: WindowItems, pk: string): PackedResult[] {
-  const bySeries = new Map<string, PackedResult>();
+function latestResults(items: WindowItems, pk: string): ReadResult[] {
+  const bySeries = new Map<string, ReadResult>();
   // Pack ids in SK order: the lower group first.
   const packIds = [...items.packs.keys()].sort();
   for (const packId of packIds) {
     const parts = completeChunks(items.packs.get(packId));
     if (parts === undefined) continue;
-    let results: PackedResult[];
+    let results: ReadResult[];
     try {
       results = decodeResultPack(joinChunks(parts));
     } catch (error) {
@@ -241,7 +241,7 @@ function attributeText(value: PointAttributeValue): string {
   return JSON.stringify(value);
 }
 
-function toRecord(query: ResultQuery, windowStartMs: number, result: PackedResult): ResultRecord {
+function toRecord(query: ResultQuery, windowStartMs: number, result: ReadResult): ResultRecord {
   return {
     tenant: query.tenant,
     seriesId: result.seriesId,
@@ -256,6 +256,8 @@ function toRecord(query: ResultQuery, windowStartMs: number, result: PackedResul
     endMs: result.endMs,
     version: result.version,
     stats: result.stats,
-    ...(result.state ? { state: result.state } : {}),
+    ...(query.withState && result.stateBase64 !== undefined
+      ? { state: new Uint8Array(Buffer.from(result.stateBase64, 'base64')) }
+      : {}),
   };
 }
