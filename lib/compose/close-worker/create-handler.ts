@@ -1,14 +1,14 @@
 /**
  * The close worker as a factory (the Lambda entry, the local runner and tests give it their `close`): an SQS
  * event handler with partial batch failures (Powertools Batch), wrapped in middy with Powertools
- * `injectLambdaContext` and `logMetrics`. Jobs run one at a time in (tier, window, shard) order,
- * so a batch holding consecutive windows of one shard closes them in order.
+ * `injectLambdaContext`. Jobs run one at a time in (tier, window, shard) order, so a batch holding
+ * consecutive windows of one shard closes them in order. Each job's metric (./telemetry.ts) is
+ * published as the job ends, so there is no `logMetrics` flush (it would warn for a batch with none).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { decodeCloseJob } from '../../adapters/sqs/close-job.js';
@@ -68,17 +68,12 @@ export function createCloseWorkerHandler(options: CloseWorkerOptions): CloseWork
   const serve = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const processor = new BatchProcessor(EventType.SQS);
     const sorted = { ...event, Records: [...event.Records].sort(order) };
-    const response = await processPartialResponse(sorted, recordHandler, processor, {
+    return processPartialResponse(sorted, recordHandler, processor, {
       context,
       processInParallel: false,
       throwOnFullBatchFailure: false,
     });
-    // Invocation-wide, flushed by logMetrics (the per-job metrics are already published).
-    metrics.addMetric('JobsProcessed', MetricUnit.Count, event.Records.length);
-    return response;
   };
 
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>(serve)
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>(serve).use(injectLambdaContext(logger));
 }

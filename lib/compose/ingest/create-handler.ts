@@ -1,19 +1,18 @@
 /**
  * The ingest Lambda as a factory, so tests and the local runner build it with a fake or real use case
  * and no AWS: middy with Powertools `injectLambdaContext` (request id, cold start in every log line)
- * and `logMetrics` (EMF flushed after each request), around {@link handleIngestEvent}.
+ * around {@link handleIngestEvent}. One log line per request and no CloudWatch metric (./telemetry.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handleIngestEvent, type IngestFn, internalErrorMessage } from '../../adapters/http/ingest-edge.js';
 import { problemResponse } from '../../adapters/http/ingest-response.js';
 import { problem } from '../../adapters/http/problem.js';
 import type { WindrowConfig } from '../../core/config/config.js';
-import { asError, INGEST_METRICS_NAMESPACE, INGEST_SERVICE, recordOutcome } from './telemetry.js';
+import { asError, INGEST_SERVICE, recordOutcome } from './telemetry.js';
 
 export interface IngestHandlerOptions {
   /** The use case with its dependencies bound. */
@@ -21,6 +20,10 @@ export interface IngestHandlerOptions {
   /** Only `limits` is read here; the use case has its own copy. */
   readonly config: WindrowConfig;
   readonly logger?: Logger;
+  /**
+   * @deprecated Ignored: ingest emits no CloudWatch metric (issue 15; its figures are in its log line).
+   * Still accepted so callers that pass one compile.
+   */
   readonly metrics?: Metrics;
   /** Milliseconds on a monotonic clock, for the logged duration (default `performance.now`). */
   readonly now?: () => number;
@@ -41,10 +44,6 @@ export type IngestHttpHandler = MiddyfiedHandler<
  */
 export function createIngestHandler(options: IngestHandlerOptions): IngestHttpHandler {
   const logger = options.logger ?? new Logger({ serviceName: INGEST_SERVICE });
-  // Metrics' own warnings (e.g. nothing to publish) go through the structured logger, not bare text.
-  const metrics =
-    options.metrics ??
-    new Metrics({ namespace: INGEST_METRICS_NAMESPACE, serviceName: INGEST_SERVICE, logger });
   const now = options.now ?? (() => performance.now());
   const deps = { ingest: options.ingest, limits: options.config.limits };
 
@@ -55,7 +54,7 @@ export function createIngestHandler(options: IngestHandlerOptions): IngestHttpHa
     const started = now();
     const outcome = await handleIngestEvent(event, deps, requestIdOf(event, context));
     try {
-      recordOutcome(outcome, now() - started, { logger, metrics });
+      recordOutcome(outcome, now() - started, { logger });
     } catch (error) {
       // Telemetry must not turn an answered request into a failure (the points are already written).
       logger.error('ingest telemetry failed', { error: asError(error) });
@@ -66,8 +65,7 @@ export function createIngestHandler(options: IngestHandlerOptions): IngestHttpHa
   // `use` order is `before` order; `after`/`onError` run in reverse, so the last resort goes first.
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>(serve)
     .use(lastResort(logger))
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+    .use(injectLambdaContext(logger));
 }
 
 /**

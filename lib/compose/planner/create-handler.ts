@@ -1,12 +1,18 @@
 /**
  * The planner as a factory: a scheduled handler (EventBridge Scheduler every minute in AWS, a timer
- * every `--tick` locally) that runs `planCloses` and reports what it enqueued. middy with Powertools
- * logger and EMF metrics: jobs per tier, corrections per tier, how far each tier is behind.
+ * every `--tick` locally) that runs `planCloses` and reports what it enqueued in one 'planned' log
+ * line (middy with Powertools Logger).
+ *
+ * No CloudWatch metric: windrow's only custom metrics are the close worker's three
+ * (lib/compose/close-worker/telemetry.ts — issue 15, each metric stream costs $0.30 a month). What the
+ * planner once emitted as EMF is in its log line, for Logs Insights: `jobs` (jobs enqueued), and per
+ * tier `closes` (close jobs enqueued, re-closes included), `corrections` (re-closes enqueued) and
+ * `behindMs` (how far the tier is behind; a tier not behind is left out). Whether closing keeps up is
+ * the close worker's `CloseLag`.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { PlanReport } from '../../app/plan-closes.js';
@@ -16,6 +22,10 @@ export const PLANNER_SERVICE = 'windrow-planner';
 export interface PlannerOptions {
   readonly plan: () => Promise<PlanReport>;
   readonly logger?: Logger;
+  /**
+   * @deprecated Ignored: the planner emits no CloudWatch metric (issue 15; its figures are in its log
+   * line). Still accepted so callers that pass one compile.
+   */
   readonly metrics?: Metrics;
 }
 
@@ -24,23 +34,10 @@ export type PlannerHandler = MiddyfiedHandler<unknown, PlanReport, Error, Contex
 /** @example export const handler = createPlannerHandler({ plan: composePlanner(environment, { dynamo, queue }) }); */
 export function createPlannerHandler(options: PlannerOptions): PlannerHandler {
   const logger = options.logger ?? new Logger({ serviceName: PLANNER_SERVICE });
-  const metrics =
-    options.metrics ?? new Metrics({ namespace: 'windrow', serviceName: PLANNER_SERVICE, logger });
   const serve = async (): Promise<PlanReport> => {
     const report = await options.plan();
     logger.info('planned', { ...report });
-    // Per tier, published at once (publishing clears the dimension for the next tier).
-    for (const [tier, jobs] of Object.entries(report.closes)) {
-      metrics.addDimension('tier', tier);
-      metrics.addMetric('ClosesEnqueued', MetricUnit.Count, jobs);
-      metrics.addMetric('CorrectionsEnqueued', MetricUnit.Count, report.corrections[tier] ?? 0);
-      metrics.addMetric('Behind', MetricUnit.Milliseconds, report.behindMs[tier] ?? 0);
-      metrics.publishStoredMetrics();
-    }
-    metrics.addMetric('JobsEnqueued', MetricUnit.Count, report.jobs);
     return report;
   };
-  return middy<unknown, PlanReport, Error, Context>(serve)
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  return middy<unknown, PlanReport, Error, Context>(serve).use(injectLambdaContext(logger));
 }

@@ -1,7 +1,9 @@
 /**
  * The middy-wrapped close worker with a fake `close`: SQS batches with partial batch failures, the
- * order jobs run in, one log line per job and EMF metrics with the `tier` dimension, read back from
- * stdout/stderr as CloudWatch would see them.
+ * order jobs run in, one log line per job, and windrow's only CloudWatch metrics — CloseLag,
+ * Corrections and JobsFailed, with no dimension but `service` (the tier as EMF metadata) — read back
+ * from stdout/stderr as CloudWatch would see them. The exact set of metric streams is asserted, so a
+ * removed metric coming back (SeriesClosed, JobsProcessed, JobsRetried, …) or a kept one going fails.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
 import fc from 'fast-check';
@@ -84,6 +86,24 @@ async function invoke(
 }
 
 const failedIds = (response: SQSBatchResponse) => response.batchItemFailures.map((f) => f.itemIdentifier);
+
+/**
+ * The CloudWatch metric streams the EMF blobs declare, as `namespace/name{dimension=value,…}` — each
+ * one a custom metric billed by the month.
+ */
+function streams(records: LogRecord[]): string[] {
+  const out = new Set<string>();
+  for (const blob of emf(records))
+    for (const directive of blob._aws.CloudWatchMetrics)
+      for (const dims of directive.Dimensions.length > 0 ? directive.Dimensions : [[]])
+        for (const m of directive.Metrics)
+          out.add(
+            `${directive.Namespace}/${m.Name}{${dims.map((d) => `${d}=${String(blob[d])}`).join(',')}}`,
+          );
+  return [...out].sort();
+}
+
+const stream = (name: string) => `windrow/${name}{service=${CLOSE_SERVICE}}`;
 
 beforeEach(() => {
   vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
@@ -202,10 +222,11 @@ describe('Function: createCloseWorkerHandler — order and batch failures', () =
       error: { name: 'MalformedJobError' },
     });
     expect(failed[0]?.tier).toBeUndefined();
-    // Counted once, and not against any configured tier.
+    // Counted once, and not against any configured tier (the tier is metadata, never a dimension).
     const jobsFailed = metric(records, 'JobsFailed');
     expect(jobsFailed.map((r) => r.JobsFailed)).toEqual([1]);
-    expect(TIERS).not.toContain(jobsFailed[0]?.tier);
+    expect(jobsFailed[0]?.tier).toBe('malformed');
+    expect(streams(records)).toEqual([stream('CloseLag'), stream('JobsFailed')]);
   });
 
   it('returns every record as failed when every close fails, instead of throwing', async () => {
@@ -218,12 +239,12 @@ describe('Function: createCloseWorkerHandler — order and batch failures', () =
     expect(failedIds(response).sort()).toEqual(['junk', 'm0', 'm1', 'm2', 'm3']);
   });
 
-  it('answers an empty batch with no failures', async () => {
+  it('answers an empty batch with no failures, and writes nothing (no metric, no warning)', async () => {
     const { calls, close } = recordingClose();
     const { response, records } = await invoke(close, []);
     expect(response).toEqual({ batchItemFailures: [] });
     expect(calls).toEqual([]);
-    expect(metric(records, 'JobsProcessed')[0]).toMatchObject({ JobsProcessed: 0 });
+    expect(records).toEqual([]);
   });
 
   it('serves several invocations from one handler (warm container)', async () => {
@@ -247,7 +268,8 @@ describe('Function: createCloseWorkerHandler — order and batch failures', () =
       ['r1', 'close job not ready, will be retried', true],
       ['r2', 'window closed', false],
     ]);
-    expect(metric(records, 'JobsProcessed').map((r) => r.JobsProcessed)).toEqual([1, 1]);
+    // A not-ready job has no metric; the first close has its CloseLag.
+    expect(emf(records).map(metricNames)).toEqual([['CloseLag']]);
   });
 });
 
@@ -350,89 +372,94 @@ describe('Function: createCloseWorkerHandler — log lines', () => {
     const { response, records } = await invoke(close, [rec('a', job(7, T0, 0))]);
     expect(response.batchItemFailures).toEqual([]);
     expect(logs(records)[0]).toMatchObject({ message: 'window closed', shard: 0 });
-    expect(metric(records, 'SeriesClosed')[0]).toMatchObject({ tier: '7' });
+    expect(metric(records, 'CloseLag')[0]).toMatchObject({ tier: '7' });
+    expect(dimensions(metric(records, 'CloseLag')[0])).toEqual([['service']]);
   });
 });
 
 describe('Function: createCloseWorkerHandler — EMF metrics', () => {
-  it('publishes per-job metrics with the tier dimension and JobsProcessed without it', async () => {
-    const { close } = recordingClose((j) => {
-      if (j.correction) return outcome(j, { series: 4 });
-      if (j.tier === 1) return outcome(j, { series: 7, closeLagMs: 61_000, rejected: 3 });
-      return outcome(j, { series: 12, closeLagMs: 4_200 });
-    });
-    const { records } = await invoke(close, [
-      rec('a', job(1, T0, 0)),
-      rec('b', job(0, T0, 0)),
-      rec('c', job(0, T0 - MINUTE, 0, true), 2),
-    ]);
-    const blobs = emf(records);
-    for (const b of blobs) expect(b._aws.CloudWatchMetrics[0]?.Namespace).toBe('windrow');
-
-    const perJob = blobs.filter((b) => !metricNames(b).includes('JobsProcessed'));
-    expect(perJob).toHaveLength(3);
-    for (const b of perJob) {
-      expect(dimensions(b)).toEqual([['service', 'tier']]);
-      expect(b.service).toBe(CLOSE_SERVICE);
-    }
-    // In processing order: the re-close of 16:59 (shard 0), the first close of 17:00, then the 1h rollup.
-    const [reclose, first, rollup] = perJob;
-    expect(reclose).toMatchObject({ tier: '1m', SeriesClosed: 4, Corrections: 1, JobsRetried: 1 });
-    expect(metricNames(reclose)).toEqual(['Corrections', 'JobsRetried', 'SeriesClosed']);
-    expect(first).toMatchObject({ tier: '1m', CloseLag: 4_200, SeriesClosed: 12 });
-    expect(metricNames(first)).toEqual(['CloseLag', 'SeriesClosed']);
-    expect(rollup).toMatchObject({ tier: '1h', CloseLag: 61_000, SeriesClosed: 7, SinkRecordsRejected: 3 });
-    expect(metricNames(rollup)).toEqual(['CloseLag', 'SeriesClosed', 'SinkRecordsRejected']);
-    const units = Object.fromEntries(
-      (rollup?._aws.CloudWatchMetrics[0]?.Metrics ?? []).map((m) => [m.Name, m.Unit]),
-    );
-    expect(units).toEqual({ CloseLag: 'Milliseconds', SeriesClosed: 'Count', SinkRecordsRejected: 'Count' });
-
-    const [processed, ...more] = metric(records, 'JobsProcessed');
-    expect(more).toEqual([]);
-    expect(processed).toMatchObject({ service: CLOSE_SERVICE, JobsProcessed: 3 });
-    expect(dimensions(processed)).toEqual([['service']]);
-    expect(processed).not.toHaveProperty('tier');
-    expect(metricNames(processed)).toEqual(['JobsProcessed']);
-  });
-
-  it('emits no per-job metric for a skipped job, and no SeriesClosed for an empty window', async () => {
-    const { close } = recordingClose((j) =>
-      j.shard === 0
-        ? outcome(j, { status: 'skipped', reason: 'already closed', series: 0 })
-        : outcome(j, { series: 0, records: 0, closeLagMs: 2_000 }),
-    );
-    const { records } = await invoke(close, [rec('a', job(0, T0, 0), 4), rec('b', job(0, T0, 1))]);
-    const perJob = emf(records).filter((b) => !metricNames(b).includes('JobsProcessed'));
-    expect(perJob).toHaveLength(1);
-    expect(perJob[0]).toMatchObject({ tier: '1m', CloseLag: 2_000 });
-    expect(metricNames(perJob[0])).toEqual(['CloseLag']);
-    expect(metric(records, 'JobsProcessed')[0]).toMatchObject({ JobsProcessed: 2 });
-  });
-
-  it('counts not-ready and failed jobs per tier, and JobsRetried only past the first receive', async () => {
+  it('emits exactly CloseLag, Corrections and JobsFailed, each with the service dimension only', async () => {
+    // Every kind of job at once: first closes (one with rejected and uncataloged records, one a retry),
+    // a re-close, a skipped close, an empty window, a not-ready job, a failed job, a malformed body.
     const { close } = recordingClose((j) => {
       if (j.tier === 2) throw new WindowNotReadyError('not yet');
-      if (j.tier === 1) throw new Error('boom');
-      return outcome(j);
+      if (j.shard === 9) throw new StoreUnavailableError('throttled', 1);
+      if (j.correction) return outcome(j, { series: 4 });
+      if (j.shard === 1) return outcome(j, { status: 'skipped', reason: 'already closed', series: 0 });
+      if (j.shard === 2) return outcome(j, { series: 0, records: 0, closeLagMs: 900 });
+      if (j.tier === 1) return outcome(j, { series: 7, closeLagMs: 61_000, rejected: 3, uncataloged: 2 });
+      return outcome(j, { series: 12, closeLagMs: 4_200 });
     });
-    const { records } = await invoke(close, [
-      rec('a', job(2, T0, 0), 5),
-      rec('b', job(1, T0, 0)),
-      rec('c', job(0, T0, 0), 2),
-      rec('d', job(0, T0, 1), 1),
+    const { response, records } = await invoke(close, [
+      rec('a', job(1, T0, 0), 3),
+      rec('b', job(0, T0, 0)),
+      rec('c', job(0, T0 - MINUTE, 0, true), 2),
+      rec('d', job(0, T0, 1)),
+      rec('e', job(0, T0, 2)),
+      rec('f', job(2, T0, 0), 5),
+      rec('g', job(0, T0, 9)),
+      { messageId: 'h', body: '{' },
     ]);
-    const notReady = metric(records, 'JobsNotReady');
-    expect(notReady).toHaveLength(1);
-    expect(notReady[0]).toMatchObject({ tier: '1d', JobsNotReady: 1 });
-    expect(dimensions(notReady[0])).toEqual([['service', 'tier']]);
-    const failed = metric(records, 'JobsFailed');
-    expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ tier: '1h', JobsFailed: 1 });
-    expect(dimensions(failed[0])).toEqual([['service', 'tier']]);
-    const retried = metric(records, 'JobsRetried');
-    expect(retried.map((r) => [r.tier, r.JobsRetried])).toEqual([['1m', 1]]);
-    expect(metric(records, 'JobsProcessed')[0]).toMatchObject({ JobsProcessed: 4 });
-    expect(metric(records, 'JobsProcessed')[0]).not.toHaveProperty('tier');
+    expect(failedIds(response).sort()).toEqual(['f', 'g', 'h']);
+
+    expect(streams(records)).toEqual([stream('CloseLag'), stream('Corrections'), stream('JobsFailed')]);
+    const blobs = emf(records);
+    for (const b of blobs) {
+      expect(b._aws.CloudWatchMetrics).toHaveLength(1);
+      expect(b._aws.CloudWatchMetrics[0]?.Namespace).toBe('windrow');
+      expect(dimensions(b)).toEqual([['service']]);
+      expect(b.service).toBe(CLOSE_SERVICE);
+    }
+    // One blob per job with a metric, in processing order, the tier as metadata; nothing for the
+    // skipped and the not-ready job.
+    expect(blobs.map((b) => [metricNames(b), b.tier, b.CloseLag ?? b.Corrections ?? b.JobsFailed])).toEqual([
+      [['Corrections'], '1m', 1],
+      [['CloseLag'], '1m', 4_200],
+      [['CloseLag'], '1m', 900],
+      [['JobsFailed'], '1m', 1],
+      [['CloseLag'], '1h', 61_000],
+      [['JobsFailed'], 'malformed', 1],
+    ]);
+    const units = Object.fromEntries(
+      blobs.flatMap((b) => (b._aws.CloudWatchMetrics[0]?.Metrics ?? []).map((m) => [m.Name, m.Unit])),
+    );
+    expect(units).toEqual({ CloseLag: 'Milliseconds', Corrections: 'Count', JobsFailed: 'Count' });
+    // The rest is in the log lines: one per job, with the figures the removed metrics had.
+    expect(logs(records)).toHaveLength(8);
+    expect(logs(records).find((l) => l.tier === '1h')).toMatchObject({
+      series: 7,
+      rejected: 3,
+      uncataloged: 2,
+      closeLagMs: 61_000,
+      receiveCount: 3,
+    });
+  });
+
+  it('emits no metric for a skipped or a not-ready job, and no warning about it', async () => {
+    const { close } = recordingClose((j) => {
+      if (j.tier === 1) throw new WindowNotReadyError('not yet');
+      return outcome(j, { status: 'skipped', reason: 'already closed', series: 0 });
+    });
+    const { records } = await invoke(close, [rec('a', job(0, T0, 0), 4), rec('b', job(1, T0, 0))]);
+    expect(emf(records)).toEqual([]);
+    expect(logs(records).map((r) => [r.level, r.message])).toEqual([
+      ['INFO', 'window closed'],
+      ['INFO', 'close job not ready, will be retried'],
+    ]);
+  });
+
+  it('counts only the first close of a window in CloseLag; a re-close counts in Corrections', async () => {
+    const { close } = recordingClose((j) => outcome(j, { closeLagMs: 1_234, cascaded: 2 }));
+    const { records } = await invoke(close, [
+      rec('a', job(1, T0, 0, true)),
+      rec('b', job(1, T0 + 3_600_000, 0)),
+      rec('c', job(0, T0, 3, true)),
+    ]);
+    expect(metric(records, 'Corrections').map((r) => [r.tier, r.Corrections])).toEqual([
+      ['1m', 1],
+      ['1h', 1],
+    ]);
+    expect(metric(records, 'CloseLag').map((r) => [r.tier, r.CloseLag])).toEqual([['1h', 1_234]]);
+    expect(streams(records)).toEqual([stream('CloseLag'), stream('Corrections')]);
   });
 });

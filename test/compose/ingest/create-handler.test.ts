@@ -1,15 +1,14 @@
 /**
- * The middy-wrapped ingest handler: responses, one structured log line per request and EMF
- * self-metrics, read back from stdout as CloudWatch would see them.
+ * The middy-wrapped ingest handler: responses and one structured log line per request, read back from
+ * stdout as CloudWatch would see them — and no EMF: ingest emits no CloudWatch metric (windrow's only
+ * ones are the close worker's), its figures are fields of the log line.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IngestFn } from '#adapters/http/ingest-edge.js';
 import { StoreUnavailableError } from '#app/errors.js';
 import { createIngestHandler, type IngestHandlerOptions } from '#compose/ingest/create-handler.js';
-import { IngestMetric } from '#compose/ingest/telemetry.js';
 import { parseConfig } from '#core/config/config.js';
 import { type HttpEventOptions, httpEvent, lambdaContext } from '../../support/apigw.js';
 import { decodingIngest, FIXTURE_NOW_MS, fixture, ingestResult } from '../../support/ingest-fakes.js';
@@ -18,10 +17,6 @@ import { captureOutput, emf, type LogRecord, logs } from '../../support/lambda-o
 const config = parseConfig({});
 const PB = { 'content-type': 'application/x-protobuf' };
 const JSON_CT = { 'content-type': 'application/json' };
-
-/** The EMF records carrying metric `name`. */
-const metric = (records: LogRecord[], name: string) =>
-  emf(records).filter((r) => r._aws.CloudWatchMetrics[0]?.Metrics.some((m) => m.Name === name));
 
 /** A fresh handler (fresh Logger and Metrics: cold start each time) and one invocation. */
 async function invoke(
@@ -78,44 +73,41 @@ describe('Function: createIngestHandler', () => {
     expect(typeof lines[0]?.durationMs).toBe('number');
   });
 
-  it('emits the self-metrics as EMF in namespace windrow, dimension service=ingest', async () => {
+  it('emits no EMF metric (not even ColdStart): the figures are fields of the one log line', async () => {
     const ingest: IngestFn = async () =>
       ingestResult({ accepted: 40, writeUnits: 3, partials: 3, newSeries: 12, latePoints: 2 });
     const { records } = await invoke({ headers: PB, body: fixture('metrics.pb'), tenant: 'acme' }, ingest);
-    const [blob] = metric(records, IngestMetric.pointsAccepted);
-    expect(blob?._aws.CloudWatchMetrics[0]?.Namespace).toBe('windrow');
-    expect(blob?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
-    expect(blob).toMatchObject({
-      service: 'ingest',
-      PointsAccepted: 40,
-      PointsRejected: 0,
-      RequestBytes: fixture('metrics.pb').length,
-      WriteUnits: 3,
-      PartialsWritten: 3,
-      LatePoints: 2,
-      NewSeries: 12,
-      // Metadata, not dimensions: tenants must not multiply metrics.
-      tenant: 'acme',
-      format: 'otlp-protobuf',
-    });
-    expect(metric(records, 'ColdStart')).toHaveLength(1);
+    expect(emf(records)).toEqual([]);
+    // What were RequestBytes, PointsAccepted, PointsRejected, WriteUnits, PartialsWritten, LatePoints,
+    // NewSeries and ColdStart.
+    expect(records).toEqual([
+      expect.objectContaining({
+        message: 'ingested',
+        bytes: fixture('metrics.pb').length,
+        accepted: 40,
+        rejected: 0,
+        writeUnits: 3,
+        partials: 3,
+        latePoints: 2,
+        newSeries: 12,
+        cold_start: true,
+        tenant: 'acme',
+        format: 'otlp-protobuf',
+      }),
+    ]);
   });
 
-  it('counts rejected points per reason with a bounded `reason` dimension', async () => {
+  it('logs rejected points per reason in the log line, not as a metric', async () => {
     const rejections = { total: 3, byReason: { non_finite_value: 2, too_far_in_future: 1 }, messages: [] };
     const ingest: IngestFn = async () => ingestResult({ accepted: 1, rejected: 3, rejections });
     const { records } = await invoke({ headers: PB, body: fixture('metrics.pb') }, ingest);
-    const byReason = metric(records, IngestMetric.pointsRejectedByReason);
-    expect(byReason.map((r) => [r.reason, r.PointsRejectedByReason])).toEqual([
-      ['non_finite_value', 2],
-      ['too_far_in_future', 1],
+    expect(emf(records)).toEqual([]);
+    expect(logs(records)).toEqual([
+      expect.objectContaining({ rejected: 3, rejectedByReason: rejections.byReason }),
     ]);
-    for (const r of byReason)
-      expect(r._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'reason']]);
-    expect(logs(records)[0]).toMatchObject({ rejected: 3, rejectedByReason: rejections.byReason });
   });
 
-  it('logs a bad request at WARN with the reason and counts it by status', async () => {
+  it('logs a bad request at WARN with the reason and its status (no metric)', async () => {
     const { response, records } = await invoke({ headers: { 'content-type': 'text/plain' }, body: 'x' });
     expect(response.statusCode).toBe(415);
     expect(logs(records)).toEqual([
@@ -127,10 +119,8 @@ describe('Function: createIngestHandler', () => {
         tenant: 'default',
       }),
     ]);
-    const [errors] = metric(records, IngestMetric.requestErrors);
-    expect(errors).toMatchObject({ status: '415', RequestErrors: 1 });
-    expect(errors?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'status']]);
-    expect(metric(records, IngestMetric.requestBytes)).toHaveLength(1);
+    expect(logs(records)[0]).toMatchObject({ bytes: 1 });
+    expect(emf(records)).toEqual([]);
   });
 
   it('turns a decode failure inside the use case into 400 at WARN', async () => {
@@ -167,19 +157,19 @@ describe('Function: createIngestHandler', () => {
     const [line] = logs(records);
     expect(line).toMatchObject({ level: 'ERROR', message: 'ingest failed', status: 500 });
     expect(line?.error).toMatchObject({ name: 'TypeError', message: expect.stringContaining('shard') });
+    expect(emf(records)).toEqual([]);
   });
 
   it('keeps the answer when telemetry fails (the points are already written)', async () => {
     const logger = new Logger({ serviceName: 'ingest' });
-    const metrics = new Metrics({ namespace: 'windrow', serviceName: 'ingest', logger });
-    vi.spyOn(metrics, 'addMetric').mockImplementation(() => {
-      throw new RangeError('metric store full');
+    vi.spyOn(logger, 'info').mockImplementation(() => {
+      throw new RangeError('log buffer full');
     });
     const { response, records } = await invoke(
       { headers: PB, body: fixture('metrics.pb') },
       decodingIngest(),
       {
-        metrics,
+        logger,
       },
     );
     expect(response.statusCode).toBe(200);
@@ -222,10 +212,8 @@ describe('Function: createIngestHandler', () => {
     ]);
     // Every line is structured JSON: nothing for CloudWatch Logs Insights to miss.
     expect(records.filter((r) => 'unstructured' in r)).toEqual([]);
-    expect(metric(records, IngestMetric.pointsAccepted).map((r) => r.PointsAccepted)).toEqual([
-      expect.any(Number),
-      expect.any(Number),
-      1,
-    ]);
+    expect(logs(records).map((r) => r.accepted)).toEqual([expect.any(Number), expect.any(Number), 1]);
+    // Only the log lines: no EMF blob, and no Powertools warning about having no metrics.
+    expect(records).toHaveLength(3);
   });
 });

@@ -1,22 +1,14 @@
 /**
- * The middy-wrapped planner with a fake `plan`: the report it returns, its one log line, and the EMF
- * metrics — per tier with the `tier` dimension, the total without it.
+ * The middy-wrapped planner with a fake `plan`: the report it returns and its one log line — and no
+ * EMF: the planner emits no CloudWatch metric (windrow's only ones are the close worker's); the jobs
+ * per tier, the corrections and how far each tier is behind are fields of the log line.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type PlanReport, planCloses } from '#app/plan-closes.js';
 import { createPlannerHandler, PLANNER_SERVICE } from '#compose/planner/create-handler.js';
 import { parseConfig } from '#core/config/config.js';
 import { CloseHarness } from '../../support/close-harness.js';
-import {
-  captureOutput,
-  dimensions,
-  emf,
-  type LogRecord,
-  lambdaContext,
-  logs,
-  metric,
-  metricNames,
-} from '../../support/lambda-output.js';
+import { captureOutput, emf, type LogRecord, lambdaContext, logs } from '../../support/lambda-output.js';
 
 const REPORT: PlanReport = {
   jobs: 21,
@@ -63,39 +55,19 @@ describe('Function: createPlannerHandler', () => {
     expect(records.filter((r) => 'unstructured' in r)).toEqual([]);
   });
 
-  it('publishes ClosesEnqueued, CorrectionsEnqueued and Behind per tier with the tier dimension', async () => {
+  it('emits no EMF metric and no Powertools warning: one log line is all the planner writes', async () => {
     const { records } = await invoke(async () => REPORT);
-    const perTier = metric(records, 'ClosesEnqueued');
-    expect(perTier.map((r) => [r.tier, r.ClosesEnqueued, r.CorrectionsEnqueued, r.Behind])).toEqual([
-      ['1m', 16, 3, 95_000],
-      ['1h', 2, 0, 3_630_000],
-      ['1d', 0, 0, 0],
+    expect(emf(records)).toEqual([]);
+    // What were JobsEnqueued, and per tier ClosesEnqueued, CorrectionsEnqueued and Behind.
+    expect(records).toEqual([
+      expect.objectContaining({
+        message: 'planned',
+        jobs: 21,
+        closes: { '1m': 16, '1h': 2, '1d': 0 },
+        corrections: { '1m': 3, '1h': 0, '1d': 0 },
+        behindMs: { '1m': 95_000, '1h': 3_630_000 },
+      }),
     ]);
-    for (const blob of perTier) {
-      expect(blob._aws.CloudWatchMetrics[0]?.Namespace).toBe('windrow');
-      expect(dimensions(blob)).toEqual([['service', 'tier']]);
-      expect(blob.service).toBe(PLANNER_SERVICE);
-      expect(metricNames(blob)).toEqual(['Behind', 'ClosesEnqueued', 'CorrectionsEnqueued']);
-      const units = Object.fromEntries(
-        (blob._aws.CloudWatchMetrics[0]?.Metrics ?? []).map((m) => [m.Name, m.Unit]),
-      );
-      expect(units).toEqual({
-        Behind: 'Milliseconds',
-        ClosesEnqueued: 'Count',
-        CorrectionsEnqueued: 'Count',
-      });
-    }
-  });
-
-  it('publishes JobsEnqueued once per run, without the tier dimension', async () => {
-    const { records } = await invoke(async () => REPORT);
-    const [total, ...more] = metric(records, 'JobsEnqueued');
-    expect(more).toEqual([]);
-    expect(total).toMatchObject({ service: PLANNER_SERVICE, JobsEnqueued: 21 });
-    expect(total).not.toHaveProperty('tier');
-    expect(dimensions(total)).toEqual([['service']]);
-    expect(metricNames(total)).toEqual(['JobsEnqueued']);
-    expect(emf(records)).toHaveLength(4);
   });
 
   it('reports a run with nothing due: zeros per tier and JobsEnqueued 0', async () => {
@@ -108,12 +80,9 @@ describe('Function: createPlannerHandler', () => {
     };
     const { result, records } = await invoke(async () => quiet);
     expect(result).toEqual(quiet);
-    expect(metric(records, 'ClosesEnqueued').map((r) => [r.tier, r.ClosesEnqueued, r.Behind])).toEqual([
-      ['1m', 0, 0],
-      ['1h', 0, 0],
+    expect(records).toEqual([
+      expect.objectContaining({ message: 'planned', jobs: 0, closes: { '1m': 0, '1h': 0 }, initialized: 8 }),
     ]);
-    expect(metric(records, 'JobsEnqueued')[0]).toMatchObject({ JobsEnqueued: 0 });
-    expect(logs(records)[0]).toMatchObject({ message: 'planned', initialized: 8 });
   });
 
   it('lets a failing plan fail the invocation (the schedule runs it again next minute)', async () => {
@@ -128,7 +97,7 @@ describe('Function: createPlannerHandler', () => {
       );
     });
     expect(logs(records).filter((r) => r.message === 'planned')).toEqual([]);
-    expect(metric(records, 'ClosesEnqueued')).toEqual([]);
+    expect(emf(records)).toEqual([]);
   });
 
   it('runs planCloses through the handler: the report matches what was enqueued', async () => {
@@ -143,10 +112,14 @@ describe('Function: createPlannerHandler', () => {
     );
     expect(result).toMatchObject({ jobs: 6, closes: { '1m': 6, '1h': 0 }, behindMs: { '1m': 210_000 } });
     expect(h.queue.jobs).toHaveLength(6);
-    expect(metric(records, 'ClosesEnqueued').map((r) => [r.tier, r.ClosesEnqueued, r.Behind])).toEqual([
-      ['1m', 6, 210_000],
-      ['1h', 0, 0],
+    expect(logs(records)).toEqual([
+      expect.objectContaining({
+        message: 'planned',
+        jobs: 6,
+        closes: { '1m': 6, '1h': 0 },
+        behindMs: { '1m': 210_000 },
+      }),
     ]);
-    expect(metric(records, 'JobsEnqueued')[0]).toMatchObject({ JobsEnqueued: 6 });
+    expect(emf(records)).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The middy-wrapped query function: the HTTP contract is the query edge's
- * (test/adapters/http/query-edge.test.ts); here its log lines and EMF metrics. The Lambda module
- * itself: test/functions/query/handler.test.ts.
+ * (test/adapters/http/query-edge.test.ts); here its log lines — one per request — and no EMF: the
+ * query function emits no CloudWatch metric (windrow's only ones are the close worker's). The Lambda
+ * module itself: test/functions/query/handler.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Checkpoint } from '#app/close-ports.js';
@@ -9,7 +10,7 @@ import type { ResultQuery, ResultRecord } from '#app/results.js';
 import { createQueryHandler, QUERY_SERVICE } from '#compose/query/create-handler.js';
 import { parseConfig } from '#core/config/config.js';
 import { httpEvent, lambdaContext } from '../../support/apigw.js';
-import { captureOutput, logs, metric } from '../../support/lambda-output.js';
+import { captureOutput, emf } from '../../support/lambda-output.js';
 
 const config = parseConfig({ tiers: ['1m', '1h'], sink: 'dynamodb', shards: 1 });
 const NOW = Date.parse('2026-11-25T12:00:00Z');
@@ -65,15 +66,18 @@ describe('Function: createQueryHandler', () => {
     vi.unstubAllEnvs();
   });
 
-  it('answers through the query edge, counts every request, logs each query and each failure', async () => {
+  it('answers through the query edge and logs one line per request: each query, each answer, each failure', async () => {
     const { call } = handler();
     const answers: number[] = [];
     const records = await captureOutput(async () => {
       answers.push((await call('GET', '/v1/query', 'metric=cpu&tier=1m&since=1h', 'acme')).statusCode ?? 0);
       answers.push((await call('POST', '/v1/query')).statusCode ?? 0);
+      answers.push((await call('GET', '/v1/metrics')).statusCode ?? 0);
     });
-    expect(answers).toEqual([200, 405]);
-    expect(logs(records)).toEqual([
+    expect(answers).toEqual([200, 405, 200]);
+    // No EMF: what were Requests (a line each) and QueryPoints (`points`) are in the log lines.
+    expect(emf(records)).toEqual([]);
+    expect(records).toEqual([
       expect.objectContaining({
         level: 'INFO',
         message: 'query',
@@ -85,10 +89,15 @@ describe('Function: createQueryHandler', () => {
         points: 1,
         durationMs: expect.any(Number),
       }),
-    ]);
-    expect(metric(records, 'Requests').map((r) => [r.Requests, r.QueryPoints])).toEqual([
-      [1, 1],
-      [1, undefined],
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'answered',
+        service: QUERY_SERVICE,
+        method: 'POST',
+        path: '/v1/query',
+        status: 405,
+      }),
+      expect.objectContaining({ message: 'answered', method: 'GET', path: '/v1/metrics', status: 200 }),
     ]);
 
     const broken = handler(async () => {
@@ -97,12 +106,13 @@ describe('Function: createQueryHandler', () => {
     const failed = await captureOutput(async () => {
       expect((await broken.call('GET', '/v1/query', 'metric=cpu&tier=1m')).statusCode).toBe(500);
     });
-    expect(logs(failed)).toEqual([
+    expect(failed).toEqual([
       expect.objectContaining({
         level: 'ERROR',
         message: 'query failed',
         error: expect.objectContaining({ message: 'secret internals' }),
       }),
     ]);
+    expect(emf(failed)).toEqual([]);
   });
 });
