@@ -77,8 +77,6 @@ export class LocalCloser {
       clock,
     );
     const plan = composePlanner(state, { dynamo: client, queue: this.queue }, clock);
-    // Metrics' own warnings (nothing to publish while EMF is off locally) stay out of the terminal.
-    const quietLogger = new Logger({ serviceName: 'windrow-metrics', logLevel: 'ERROR' });
     const workerLogger = logger('windrow-close-worker');
     this.worker = createCloseWorkerHandler({
       close: async (job) => {
@@ -98,7 +96,6 @@ export class LocalCloser {
     this.planner = createPlannerHandler({
       plan,
       logger: plannerLogger,
-      metrics: new Metrics({ namespace: 'windrow', serviceName: 'windrow-planner', logger: quietLogger }),
     });
   }
 

@@ -134,7 +134,6 @@ export class FaultWorld {
       ingest,
       config,
       logger: silent('windrow-ingest'),
-      metrics: quietMetrics('windrow-ingest'),
     });
 
     this.closeClient = createLocalDynamoClient(db.endpoint, { maxAttempts: 1 });

@@ -3,7 +3,7 @@
  * and its script), for API Gateway HTTP API (payload v2) events. Every parameter is validated before
  * a reader sees it; a bad one gets a 400 naming it (`{error, param}`), a busy store a 503 with
  * Retry-After, an unexpected failure a generic 500 (never exception text). No logger: the outcome
- * says what happened, and the Lambda shell (lib/compose/query) logs it and emits the metrics.
+ * says what happened, and the Lambda shell (lib/compose/query) logs it.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { StoreUnavailableError } from '../../app/errors.js';

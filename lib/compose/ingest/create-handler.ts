@@ -5,7 +5,6 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handleIngestEvent, type IngestFn, internalErrorMessage } from '../../adapters/http/ingest-edge.js';
@@ -20,11 +19,6 @@ export interface IngestHandlerOptions {
   /** Only `limits` is read here; the use case has its own copy. */
   readonly config: WindrowConfig;
   readonly logger?: Logger;
-  /**
-   * @deprecated Ignored: ingest emits no CloudWatch metric (issue 15; its figures are in its log line).
-   * Still accepted so callers that pass one compile.
-   */
-  readonly metrics?: Metrics;
   /** Milliseconds on a monotonic clock, for the logged duration (default `performance.now`). */
   readonly now?: () => number;
 }

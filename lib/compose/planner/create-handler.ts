@@ -12,7 +12,6 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { PlanReport } from '../../app/plan-closes.js';
@@ -22,11 +21,6 @@ export const PLANNER_SERVICE = 'windrow-planner';
 export interface PlannerOptions {
   readonly plan: () => Promise<PlanReport>;
   readonly logger?: Logger;
-  /**
-   * @deprecated Ignored: the planner emits no CloudWatch metric (issue 15; its figures are in its log
-   * line). Still accepted so callers that pass one compile.
-   */
-  readonly metrics?: Metrics;
 }
 
 export type PlannerHandler = MiddyfiedHandler<unknown, PlanReport, Error, Context>;
