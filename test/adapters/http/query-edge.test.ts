@@ -126,6 +126,14 @@ describe('Function: handleQueryEvent', () => {
     expect((await call('GET', '/index.html', '', 'no/slash')).statusCode).toBe(200);
   });
 
+  it('answers by with a 400 naming by, before reading, when the sink keeps no states (Timestream)', async () => {
+    const { call, queries } = edge();
+    const response = await call('GET', '/v1/query', 'metric=m&by=host');
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ param: 'by', error: expect.stringMatching(/view/) });
+    expect(queries).toEqual([]);
+  });
+
   it('answers 404 for the dashboard when the build has none', async () => {
     const deps: QueryEdgeDeps = {
       config,
