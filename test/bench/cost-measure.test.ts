@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#core/config/config.js';
-import { prometheusSamples, sinkFigures } from './cost.js';
-import { runScenario, sdkExport } from './cost-measure.js';
-import { costOf } from './cost-model.js';
+import { podFleetView, prometheusSamples, sinkFigures } from './cost.js';
+import { type PodFleet, podFleetExport, podFleetSeries, runScenario, sdkExport } from './cost-measure.js';
+import { costOf, type Usage } from './cost-model.js';
 import { PRICES } from './cost-prices.js';
 import { makeWorkload } from './decode.js';
 
@@ -38,7 +38,8 @@ describe('cost measuring', () => {
         expect(j.sinks.timestream.dynamoWriteUnits).toBe(0);
       }
     }
-    expect(run.metrics.some((m) => m.startsWith('windrow/SeriesClosed'))).toBe(true);
+    // The close worker's metrics (issue 15: CloseLag, Corrections, JobsFailed; nothing else emits).
+    expect(run.metrics.some((m) => m.startsWith('windrow/CloseLag'))).toBe(true);
 
     const ts = sinkFigures(run, config, 'timestream', (r) => r.seriesWindows);
     const ddb = sinkFigures(run, config, 'dynamodb', (r) => r.seriesWindows);
@@ -50,6 +51,71 @@ describe('cost measuring', () => {
     expect(ts.fixedPerMonth.schedulerInvocations).toBeGreaterThan(43_000);
     expect(costOf(ts.perUnit, PRICES).total).toBeGreaterThan(0);
   }, 60_000);
+
+  it('prices a fleet of pods with a view that drops service.instance.id per source series-minute', async () => {
+    const fleet: PodFleet = { services: 2, routes: 3, pods: 50 };
+    const { source, withoutInstance } = podFleetSeries(fleet);
+    expect([source, withoutInstance]).toEqual([300, 6]);
+    const minutes = 2;
+    const timestream = { memoryHours: 25, magneticMonths: () => 1 };
+    const scenario = (config: ReturnType<typeof parseConfig>) =>
+      runScenario({
+        config,
+        request: podFleetExport(fleet),
+        requestsPerMinute: fleet.services,
+        minutes,
+        timestream,
+      });
+    const plain = parseConfig({});
+    const viewed = podFleetView();
+    expect(viewed.views[0]?.keepSource).toBe(false);
+    const runs = { noView: await scenario(plain), view: await scenario(viewed) };
+
+    // The same requests: every pod's points accepted; stored series-windows per request.
+    for (const [name, run] of Object.entries(runs)) {
+      expect(run.ingest, name).toHaveLength(minutes * fleet.services);
+      for (const s of run.ingest) expect(s.points, name).toBe(fleet.routes * fleet.pods);
+    }
+    expect(runs.noView.ingest.map((s) => s.seriesWindows)).toEqual(
+      runs.noView.ingest.map(() => fleet.routes * fleet.pods),
+    );
+    expect(runs.view.ingest.map((s) => s.seriesWindows)).toEqual(runs.view.ingest.map(() => fleet.routes));
+    // Closed and stored at every tier: every pod's series without the view, only the view's with it.
+    for (const tier of plain.tiers) {
+      const stored = (run: typeof runs.view) =>
+        run.closes.filter((c) => c.job.tier === tier.level).reduce((a, c) => a + c.series, 0);
+      expect(stored(runs.noView), tier.name).toBe((tier.level === 0 ? minutes : 1) * source);
+      expect(stored(runs.view), tier.name).toBe((tier.level === 0 ? minutes : 1) * withoutInstance);
+    }
+
+    for (const sink of ['dynamodb', 'timestream'] as const) {
+      const noView = sinkFigures(runs.noView, plain, sink, (r) => r.points);
+      const view = sinkFigures(runs.view, viewed, sink, (r) => r.points);
+      expect(noView.detail['series-minutes per unit'], sink).toBe(1);
+      expect(view.detail['series-minutes per unit'], sink).toBeCloseTo(withoutInstance / source, 12);
+      // What is counted, not timed: fewer write units, less storage, fewer Timestream writes per
+      // source series-minute, and so a lower price for those lines.
+      expect(view.perUnit.dynamoWriteUnits, sink).toBeLessThan(noView.perUnit.dynamoWriteUnits / 5);
+      expect(view.perUnit.dynamoStorageGbMonths, sink).toBeLessThan(noView.perUnit.dynamoStorageGbMonths / 5);
+      if (sink === 'timestream') {
+        expect(view.perUnit.timestreamWrites).toBeGreaterThan(0);
+        expect(view.perUnit.timestreamWrites).toBeLessThan(noView.perUnit.timestreamWrites / 5);
+      }
+      // The same requests: API Gateway and Lambda requests per source series-minute are the same.
+      expect(view.perUnit.apiRequests, sink).toBeCloseTo(noView.perUnit.apiRequests, 12);
+      expect(view.perUnit.lambdaRequests, sink).toBeCloseTo(noView.perUnit.lambdaRequests, 12);
+      const counted = (u: Usage): Usage => ({
+        ...u,
+        ingestGbSeconds: 0,
+        plannerGbSeconds: 0,
+        closeGbSeconds: 0,
+        authorizerGbSeconds: 0,
+      });
+      expect(costOf(counted(view.perUnit), PRICES).total, sink).toBeLessThan(
+        costOf(counted(noView.perUnit), PRICES).total / 5,
+      );
+    }
+  }, 90_000);
 
   it('counts the Prometheus samples of an OTLP body: buckets + sum + count per histogram point', () => {
     const w = makeWorkload({ series: 100, pointsPerSeries: 1 });

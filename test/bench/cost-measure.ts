@@ -23,6 +23,10 @@
 import { gzipSync } from 'node:zlib';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { _Record, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { ValueType } from '@opentelemetry/api';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metrics';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, SQSEvent } from 'aws-lambda';
 import { DynamoApiKeyStore } from '#adapters/dynamodb/api-keys.js';
 import { DynamoCloseStore } from '#adapters/dynamodb/close-store.js';
@@ -336,11 +340,17 @@ export interface ScenarioRun {
 
 export interface ScenarioOptions {
   readonly config: WindrowConfig;
-  /** Body, content type and encoding of the request sent in minute `minute` (data at `startMs`). */
+  /**
+   * Body, content type and encoding of the `index`-th request sent in minute `minute` (data at
+   * `startMs`).
+   */
   readonly request: (
     minute: number,
     startMs: number,
+    index: number,
   ) => { body: Uint8Array; path: string; headers: Record<string, string> };
+  /** Requests sent each minute (default 1), one after the other. */
+  readonly requestsPerMinute?: number;
   /** Minutes with data (1…60), starting at the hour. */
   readonly minutes: number;
   readonly timestream: TimestreamStorage;
@@ -451,9 +461,9 @@ function apiEvent(
  *
  * 1. three planner ticks before any data: checkpoints are created, and empty 1m windows close (the
  *    cost every (window, shard) has whatever the traffic);
- * 2. for each of `minutes` minutes: the request is ingested 40 s into the minute (its points from 5 s
- *    on), and the planner ticks 31 s after the minute ends (allowed lateness 30 s), closing that 1m
- *    window in every shard;
+ * 2. for each of `minutes` minutes: the minute's requests are ingested 40 s into the minute (their
+ *    points from 5 s on), and the planner ticks 31 s after the minute ends (allowed lateness 30 s),
+ *    closing that 1m window in every shard;
  * 3. the 1m checkpoints are moved to the end of the hour (windows of that hour with no data would
  *    close empty: their cost is step 1's), and a tick closes the 1h window, rolled up from the 1m
  *    windows' states;
@@ -625,36 +635,39 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun
     for (let minute = 0; minute < options.minutes; minute++) {
       const windowStartMs = DAY + minute * MINUTE_MS;
       nowMs = windowStartMs + 40_000;
-      const { body, path, headers } = options.request(minute, windowStartMs + 5_000);
-      const auth = new Counters();
-      const decision = await meter.within(auth, () =>
-        authorizer(
-          authorizerEvent(path, `Bearer ${key}`),
-          lambdaContext('windrow-authorizer', `authorize-${minute}`),
-        ),
-      );
-      meter.current = idle;
-      if (!decision.isAuthorized) throw new Error('the authorizer refused the API key');
-      authorizerSamples.push(auth);
-      const counters = new Counters();
-      const response = await meter.within(counters, () =>
-        ingestHandler(
-          apiEvent(path, headers, body, minute, decision.context.tenant),
-          lambdaContext('windrow-ingest', `ingest-${minute}`),
-        ),
-      );
-      meter.current = idle;
-      const logged = meter.lastIngested;
-      meter.lastIngested = undefined;
-      if (response.statusCode !== 200 || logged === undefined || Number(logged.rejected) > 0) {
-        throw new Error(`ingest answered ${response.statusCode}: ${JSON.stringify(logged)}`);
+      for (let index = 0; index < (options.requestsPerMinute ?? 1); index++) {
+        const n = minute * (options.requestsPerMinute ?? 1) + index;
+        const { body, path, headers } = options.request(minute, windowStartMs + 5_000, index);
+        const auth = new Counters();
+        const decision = await meter.within(auth, () =>
+          authorizer(
+            authorizerEvent(path, `Bearer ${key}`),
+            lambdaContext('windrow-authorizer', `authorize-${n}`),
+          ),
+        );
+        meter.current = idle;
+        if (!decision.isAuthorized) throw new Error('the authorizer refused the API key');
+        authorizerSamples.push(auth);
+        const counters = new Counters();
+        const response = await meter.within(counters, () =>
+          ingestHandler(
+            apiEvent(path, headers, body, n, decision.context.tenant),
+            lambdaContext('windrow-ingest', `ingest-${n}`),
+          ),
+        );
+        meter.current = idle;
+        const logged = meter.lastIngested;
+        meter.lastIngested = undefined;
+        if (response.statusCode !== 200 || logged === undefined || Number(logged.rejected) > 0) {
+          throw new Error(`ingest answered ${response.statusCode}: ${JSON.stringify(logged)}`);
+        }
+        ingestSamples.push({
+          bodyBytes: body.length,
+          points: Number(logged.accepted),
+          seriesWindows: Number(logged.seriesWindows),
+          counters,
+        });
       }
-      ingestSamples.push({
-        bodyBytes: body.length,
-        points: Number(logged.accepted),
-        seriesWindows: Number(logged.seriesWindows),
-        counters,
-      });
       await tick(windowStartMs + MINUTE_MS + 31_000);
     }
     // 3. The hour.
@@ -721,6 +734,94 @@ export function collectorBatch(points: number, series: number) {
       body: new TextEncoder().encode(JSON.stringify({ points: list })),
       path: '/v1/points',
       headers: { 'content-type': 'application/json' },
+    };
+  };
+}
+
+/** A fleet of pods: `services` services, each with `pods` pods reporting one series per route. */
+export interface PodFleet {
+  readonly services: number;
+  readonly routes: number;
+  readonly pods: number;
+}
+
+/** The metric each pod reports (a delta histogram per route, the SDK's default bounds). */
+export const POD_METRIC = 'http.server.request.duration';
+const POD_BOUNDARIES = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+
+/** Source series of a fleet (every pod's own series) and the series left when `service.instance.id` is dropped. */
+export function podFleetSeries(fleet: PodFleet): { source: number; withoutInstance: number } {
+  return {
+    source: fleet.services * fleet.routes * fleet.pods,
+    withoutInstance: fleet.services * fleet.routes,
+  };
+}
+
+/**
+ * Service `index`'s pods exporting once a minute, batched into one request (a Collector in front
+ * of them, or a gateway): per pod a resource with `service.name` and its own `service.instance.id`
+ * (as the SDK sets it, a random UUID per process), and one delta histogram point per route, delta
+ * temporality (`OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta`, what a view pools).
+ * OTLP/protobuf as the JS SDK's serializer writes it (one request per pod, concatenated: a repeated
+ * field), gzip.
+ */
+export function podFleetExport(fleet: PodFleet) {
+  return (minute: number, startMs: number, index: number) => {
+    const random = seededRandom(minute * 1_000 + index + 11);
+    const service = `service-${index % fleet.services}`;
+    const hr = (ms: number): [number, number] => [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];
+    const parts: Uint8Array[] = [];
+    for (let pod = 0; pod < fleet.pods; pod++) {
+      const dataPoints = Array.from({ length: fleet.routes }, (_, route) => {
+        const counts = POD_BOUNDARIES.map(() => Math.floor(random() * 20)).concat([Math.floor(random() * 3)]);
+        const count = counts.reduce((a, b) => a + b, 0);
+        return {
+          startTime: hr(startMs - MINUTE_MS),
+          endTime: hr(startMs),
+          attributes: {
+            'http.route': `/api/v1/resource-${route}`,
+            'http.request.method': 'GET',
+            'http.response.status_code': 200,
+          },
+          value: {
+            buckets: { boundaries: POD_BOUNDARIES, counts },
+            count,
+            sum: count * 120.5,
+            min: 0.5,
+            max: 9000 + random(),
+          },
+        };
+      });
+      const body = ProtobufMetricsSerializer.serializeRequest({
+        resource: resourceFromAttributes({
+          'service.name': service,
+          'service.version': '4.2.0',
+          'service.instance.id': `${service}-${pod.toString(16).padStart(8, '0')}-1b7d-4a55-9d61-0a7c3f1e2b90`,
+          'telemetry.sdk.language': 'nodejs',
+          'telemetry.sdk.name': 'opentelemetry',
+          'telemetry.sdk.version': '2.12.0',
+        }),
+        scopeMetrics: [
+          {
+            scope: { name: '@opentelemetry/instrumentation-http', version: '0.223.0' },
+            metrics: [
+              {
+                descriptor: { name: POD_METRIC, description: '', unit: 'ms', valueType: ValueType.DOUBLE },
+                aggregationTemporality: AggregationTemporality.DELTA,
+                dataPointType: DataPointType.HISTOGRAM,
+                dataPoints,
+              },
+            ],
+          },
+        ],
+      });
+      if (body === undefined) throw new Error('serializer produced no body');
+      parts.push(body);
+    }
+    return {
+      body: gzipSync(Buffer.concat(parts)),
+      path: '/v1/metrics',
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
     };
   };
 }

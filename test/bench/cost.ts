@@ -23,6 +23,10 @@
  * - Queries (the query function, Timestream queries), data transfer out, cold starts, free tiers and
  *   the one-off series catalog writes of new series are not included.
  *
+ * Views at ingest: a fleet of 50 pods per service (`podFleetExport`), once as it is and once with a
+ * view that drops `service.instance.id` with `keepSource: false`, priced per million source
+ * series-minutes (what the pods send), so the two are comparable.
+ *
  * `npm run cost -- --json FILE` also writes every figure; `--series N` sets the fleet, `--minutes N`
  * the minutes of data each scenario runs (2–60, default 5; more is slower and closer).
  */
@@ -30,11 +34,16 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseConfig, type WindrowConfig } from '#core/config/config.js';
+import { describeView } from '#core/config/views.js';
 import type { Tier } from '#core/window/tiers.js';
 import {
   type CloseSample,
   type Counters,
   collectorBatch,
+  POD_METRIC,
+  type PodFleet,
+  podFleetExport,
+  podFleetSeries,
   runScenario,
   type ScenarioRun,
   type Service,
@@ -81,6 +90,25 @@ const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 const SDK_SERIES = 500;
 const COLLECTOR_POINTS = 1_000;
 const COLLECTOR_SERIES = 100;
+/**
+ * The pod fleet measured for views at ingest: 4 services' 50 pods a minute (a request of 500 source
+ * series per service), priced for a fleet of `--series` source series.
+ */
+const POD_FLEET: PodFleet = { services: 4, routes: 10, pods: 50 };
+
+/** The view of the pod-fleet scenario: every pod's series of a route merged, only the view stored. */
+export function podFleetView(): WindrowConfig {
+  return parseConfig({
+    views: [
+      {
+        name: `${POD_METRIC}.by_service`,
+        metric: POD_METRIC,
+        without: ['resource.service.instance.id'],
+        keepSource: false,
+      },
+    ],
+  });
+}
 
 /** Lambda's own JSON log lines per invocation (LoggingFormat.JSON), with typical values. */
 const PLATFORM_LINES = [
@@ -407,6 +435,27 @@ async function main(): Promise<void> {
     timestream,
   });
 
+  process.stderr.write(
+    `cost: pod fleet scenario (${POD_FLEET.services} services × ${POD_FLEET.routes} routes × ${POD_FLEET.pods} pods), without and with a view…\n`,
+  );
+  const podRequest = podFleetExport(POD_FLEET);
+  const podRuns = {
+    noView: await runScenario({
+      config,
+      request: podRequest,
+      requestsPerMinute: POD_FLEET.services,
+      minutes,
+      timestream,
+    }),
+    view: await runScenario({
+      config: podFleetView(),
+      request: podRequest,
+      requestsPerMinute: POD_FLEET.services,
+      minutes,
+      timestream,
+    }),
+  };
+
   const prices: PriceTable = PRICES;
   const sinks: Service[] = ['timestream', 'dynamodb'];
   const seriesMinutes = Object.fromEntries(
@@ -446,6 +495,29 @@ async function main(): Promise<void> {
     prometheusPerMillionSeriesMinutes: prometheusIngestCost(1e6 * samplesPerSeriesMinute, prices),
     prometheusPerMillionRawPoints: prometheusIngestCost(1e6, prices),
   };
+  // Per source series-minute: a pod sends one point per series a minute, so a request's units are its points.
+  const podConfigs = { noView: config, view: podFleetView() };
+  const podFigures = Object.fromEntries(
+    (['noView', 'view'] as const).map((k) => [
+      k,
+      Object.fromEntries(
+        sinks.map((s) => [s, sinkFigures(podRuns[k], podConfigs[k], s, (r) => r.points)]),
+      ) as Record<Service, SinkFigures>,
+    ]),
+  ) as Record<'noView' | 'view', Record<Service, SinkFigures>>;
+  const podPerMillion = Object.fromEntries(
+    (['noView', 'view'] as const).map((k) => [
+      k,
+      Object.fromEntries(
+        sinks.map((s) => [s, perMillion(podFigures[k][s], unitsPerMonth.seriesMinutes)]),
+      ) as Record<Service, ReturnType<typeof costOf>>,
+    ]),
+  ) as Record<'noView' | 'view', Record<Service, ReturnType<typeof costOf>>>;
+  const storedPerSource = (k: 'noView' | 'view') =>
+    podFigures[k].dynamodb.detail['series-minutes per unit'] ?? Number.NaN;
+  const podSeries = podFleetSeries(POD_FLEET);
+  const podView = podConfigs.view.views.map((v) => ({ name: v.name, ...describeView(v) }))[0];
+
   const fleets = [1_000, 10_000, 100_000, 1_000_000];
   const byFleet = Object.fromEntries(
     sinks.map((s) => [
@@ -499,6 +571,21 @@ async function main(): Promise<void> {
     `Amazon Managed Prometheus: ${usd(comparisons.prometheusPerMillionSeriesMinutes)} per 1M series-minutes of this workload (${samplesPerSeriesMinute.toFixed(2)} samples a series-minute: a histogram point is a sample per bucket + sum + count), ${usd(comparisons.prometheusPerMillionRawPoints)} per 1M raw points; ingestion only (storage left out: ~1–2 bytes a sample; queries left out).`,
     `Total per 1M series-minutes by fleet size (fixed costs shared out) — Timestream: ${byFleet.timestream.map((f) => `${f.series.toLocaleString('en-US')} series ${usd(f.perMillionSeriesMinutes)}`).join(', ')}; DynamoDB: ${byFleet.dynamodb.map((f) => `${f.series.toLocaleString('en-US')} series ${usd(f.perMillionSeriesMinutes)}`).join(', ')}.`,
     `Fixed per month (planner, empty closes, idle polling, ${sdkRun.metrics.length} own EMF metrics): Timestream ${usd(costOf(seriesMinutes.timestream.fixedPerMonth, prices).total)}, DynamoDB ${usd(costOf(seriesMinutes.dynamodb.fixedPerMonth, prices).total)}.`,
+    '',
+    `Views at ingest — a fleet of ${POD_FLEET.pods} pods per service, a delta histogram per route and pod (measured: ${POD_FLEET.services} services × ${POD_FLEET.routes} routes × ${POD_FLEET.pods} pods = ${podSeries.source.toLocaleString('en-US')} source series, a request of ${(POD_FLEET.routes * POD_FLEET.pods).toLocaleString('en-US')} per service a minute; fixed costs shared out over ${fleet.toLocaleString('en-US')} source series):`,
+    `${''.padEnd(w)}  ${'per 1M source series-minutes'.padEnd(2 * col + 2)}  stored series-minutes`,
+    `${''.padEnd(w)}  ${'Timestream'.padStart(col)}  ${'DynamoDB'.padStart(col)}  per source series-minute`,
+    ...(
+      [
+        ['no view', 'noView'],
+        ['the view (keepSource: false)', 'view'],
+      ] as const
+    ).map(
+      ([label, k]) =>
+        `${label.padEnd(w)}  ${usd(podPerMillion[k].timestream.total).padStart(col)}  ${usd(podPerMillion[k].dynamodb.total).padStart(col)}  ${Number(storedPerSource(k).toPrecision(3))}`,
+    ),
+    `(the view: ${JSON.stringify(podView)} — ${podSeries.withoutInstance} series stored instead of ${podSeries.source.toLocaleString('en-US')}.)`,
+    '',
     "PostgreSQL sink: not modeled. Its cost is the database, which the user runs and sizes (an instance, or Aurora Serverless v2 billed per ACU-hour), not a price per request windrow could measure here; windrow's own part is the DynamoDB column without its results-table writes and reads (window state, Lambda, SQS, logs are the same).",
     '',
     'Measured here (OpenTelemetry SDK scenario, DynamoDB sink; modeled Lambda ms = compute here × 1769/memory + round trips):',
@@ -539,6 +626,21 @@ async function main(): Promise<void> {
       comparisons,
       byFleet,
       usage: { seriesMinutes, rawPoints },
+      podFleetView: {
+        measuredFleet: {
+          ...POD_FLEET,
+          sourceSeries: podSeries.source,
+          storedWithView: podSeries.withoutInstance,
+        },
+        metric: POD_METRIC,
+        view: podView,
+        perMillionSourceSeriesMinutes: podPerMillion,
+        storedSeriesMinutesPerSourceSeriesMinute: {
+          noView: storedPerSource('noView'),
+          view: storedPerSource('view'),
+        },
+        usage: podFigures,
+      },
       ownMetrics: sdkRun.metrics,
     };
     writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);

@@ -10,6 +10,7 @@ import { addsBench } from './aggregate-adds.js';
 import { bundlesBench } from './bundles.js';
 import { closeBench } from './close.js';
 import { decodeBench } from './decode.js';
+import { groupByBench } from './group-by.js';
 import { ingestLocalBench } from './ingest-local.js';
 import { pipelineBench } from './pipeline.js';
 import type { BenchFigure } from './report.js';
@@ -28,6 +29,7 @@ const suites: Record<string, () => BenchFigure[] | Promise<BenchFigure[]>> = {
   adds: addsBench,
   ingest: ingestLocalBench,
   close: closeBench,
+  groupby: groupByBench,
   bundles: bundlesBench,
 };
 
