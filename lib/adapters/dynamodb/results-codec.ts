@@ -75,7 +75,7 @@ function reviver(_key: string, value: unknown): unknown {
  *
  * @example
  * const bytes = encodeResultPack([{ seriesId, unit: 'ms', metricKind: 'gauge', attributes: {}, resource: {}, endMs, version: 1, stats: { count: 3 } }]);
- * decodeResultPack(bytes)[0]?.stats.count // 3
+ * decodeResultPack(bytes)[0]?.stats?.count // 3
  */
 export function encodeResultPack(results: readonly PackedResult[]): Uint8Array {
   const entries = results.map((r) => ({
@@ -86,7 +86,10 @@ export function encodeResultPack(results: readonly PackedResult[]): Uint8Array {
     res: r.resource,
     end: r.endMs,
     v: r.version,
-    stats: r.stats,
+    // A result with a mergeable state is finalized when read (the same finalize on the same state,
+    // so the same stats): its stats are not stored. Additive results (counters, summaries) have
+    // no state to finalize from and keep theirs, as do sessions and results without a state.
+    ...(r.state !== undefined && !isAdditiveState(r.state) ? {} : { stats: r.stats }),
     ...(r.state
       ? { st: Buffer.from(r.state.buffer, r.state.byteOffset, r.state.byteLength).toString('base64') }
       : {}),
@@ -103,8 +106,15 @@ export function encodeResultPack(results: readonly PackedResult[]): Uint8Array {
  * A result as read back: its state left as the stored base64 text (`stateBase64`), decoded only by
  * readers that merge (`by`): most queries never need it.
  */
-export interface ReadResult extends Omit<PackedResult, 'state'> {
+export interface ReadResult extends Omit<PackedResult, 'state' | 'stats'> {
+  /** Absent when the result is finalized from its state on read. */
+  readonly stats?: FinalStats;
   readonly stateBase64?: string;
+}
+
+/** The additive marker (tag 0 after the result state's 3-byte header, lib/core/group/group-state.ts). */
+function isAdditiveState(state: Uint8Array): boolean {
+  return state[3] === 0;
 }
 
 /** Inverse of {@link encodeResultPack}; throws `StateCodecError` on bytes it cannot read. */
@@ -145,9 +155,10 @@ function toPackedResult(entry: unknown, index: number): ReadResult {
     !isObject(entry.res) ||
     typeof entry.end !== 'number' ||
     typeof entry.v !== 'number' ||
-    !isObject(entry.stats) ||
-    typeof entry.stats.count !== 'number' ||
-    (entry.st !== undefined && typeof entry.st !== 'string')
+    (entry.st !== undefined && typeof entry.st !== 'string') ||
+    (entry.stats === undefined
+      ? entry.st === undefined
+      : !isObject(entry.stats) || typeof entry.stats.count !== 'number')
   ) {
     throw new StateCodecError(`results pack: entry ${index} is malformed`);
   }
@@ -159,7 +170,7 @@ function toPackedResult(entry: unknown, index: number): ReadResult {
     resource: entry.res as Attributes,
     endMs: entry.end,
     version: entry.v,
-    stats: entry.stats as unknown as FinalStats,
+    ...(entry.stats === undefined ? {} : { stats: entry.stats as unknown as FinalStats }),
     ...(typeof entry.st === 'string' ? { stateBase64: entry.st } : {}),
   };
 }

@@ -18,7 +18,9 @@ import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk
 import { StoreRequestError } from '../../app/errors.js';
 import { type Clock, systemClock } from '../../app/ports.js';
 import { type ResultQuery, type ResultReader, type ResultRecord, windowKindOf } from '../../app/results.js';
+import type { FinalStats } from '../../core/aggregate/contract.js';
 import { StateCodecError } from '../../core/errors.js';
+import { decodeResultState } from '../../core/group/group-state.js';
 import type { AttributeValue as PointAttributeValue } from '../../core/point.js';
 import { decodeResultPack, joinChunks, type ReadResult } from './results-codec.js';
 import { parseResultSk, RESULT_ATTR, resultPk, resultSkRange } from './results-keys.js';
@@ -242,6 +244,10 @@ function attributeText(value: PointAttributeValue): string {
 }
 
 function toRecord(query: ResultQuery, windowStartMs: number, result: ReadResult): ResultRecord {
+  const state =
+    result.stateBase64 !== undefined && (query.withState || result.stats === undefined)
+      ? new Uint8Array(Buffer.from(result.stateBase64, 'base64'))
+      : undefined;
   return {
     tenant: query.tenant,
     seriesId: result.seriesId,
@@ -255,9 +261,20 @@ function toRecord(query: ResultQuery, windowStartMs: number, result: ReadResult)
     startMs: windowStartMs,
     endMs: result.endMs,
     version: result.version,
-    stats: result.stats,
-    ...(query.withState && result.stateBase64 !== undefined
-      ? { state: new Uint8Array(Buffer.from(result.stateBase64, 'base64')) }
-      : {}),
+    stats: result.stats ?? finalizeState(state, windowStartMs, result.endMs, query.percentiles ?? []),
+    ...(query.withState && state !== undefined ? { state } : {}),
   };
+}
+
+/** Stats finalized from a stored state (results written without theirs, results-codec.ts). */
+function finalizeState(
+  state: Uint8Array | undefined,
+  windowStartMs: number,
+  windowEndMs: number,
+  percentiles: readonly number[],
+): FinalStats {
+  if (state === undefined) throw new StateCodecError('results pack: an entry has neither stats nor a state');
+  const { group } = decodeResultState(state);
+  if (group.kind === 'additive') throw new StateCodecError('results pack: an additive entry without stats');
+  return group.kind.finalize(group.state, { windowStartMs, windowEndMs, percentiles });
 }

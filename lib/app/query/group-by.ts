@@ -4,7 +4,7 @@
  * merge). Stats come from merged states (lib/core/group), never from averaging stats.
  */
 import type { AggregateOptions } from '../../core/aggregate/contract.js';
-import { decodeResultState, type GroupState, groupKindKey } from '../../core/group/group-state.js';
+import { decodeResultState, type GroupState, resultStateHeader } from '../../core/group/group-state.js';
 import { mergeGroup } from '../../core/group/merge-group.js';
 import type { Attributes, AttributeValue } from '../../core/point.js';
 import type { ResultRecord } from '../results.js';
@@ -55,31 +55,44 @@ export function groupRecords(
   let truncated = false;
   let leftOut = 0;
   let groupedFromMs: number | undefined;
+  // What groups a series is the same in every window: worked out once per series, not per record.
+  const groupOfSeries = new Map<string, Group | undefined>();
   for (const record of records) {
     if (record.state === undefined) {
       leftOut++;
       continue;
     }
-    const state = decodeResultState(record.state);
-    const resource = pick(record.resource, keys, 'resource');
-    const attributes = pick(record.attributes, keys, 'attr');
-    const id = JSON.stringify([record.metricKind, record.unit, groupKindKey(state), resource, attributes]);
-    let group = groups.get(id);
-    if (group === undefined) {
-      if (groups.size >= MAX_GROUPS) {
-        truncated = true;
-        continue;
-      }
-      group = {
+    const seriesKey = `${record.seriesId}\u0000${resultStateHeader(record.state)}`;
+    let group = groupOfSeries.get(seriesKey);
+    if (!groupOfSeries.has(seriesKey)) {
+      const resource = pick(record.resource, keys, 'resource');
+      const attributes = pick(record.attributes, keys, 'attr');
+      const id = JSON.stringify([
+        record.metricKind,
+        record.unit,
+        resultStateHeader(record.state),
         resource,
         attributes,
-        unit: record.unit,
-        type: record.metricKind,
-        seriesIds: new Set(),
-        windows: new Map(),
-      };
-      groups.set(id, group);
+      ]);
+      group = groups.get(id);
+      if (group === undefined && groups.size < MAX_GROUPS) {
+        group = {
+          resource,
+          attributes,
+          unit: record.unit,
+          type: record.metricKind,
+          seriesIds: new Set(),
+          windows: new Map(),
+        };
+        groups.set(id, group);
+      }
+      groupOfSeries.set(seriesKey, group);
     }
+    if (group === undefined) {
+      truncated = true;
+      continue;
+    }
+    const state = decodeResultState(record.state);
     group.seriesIds.add(record.seriesId);
     const windowKey = `${record.window}#${record.startMs}`;
     const members = group.windows.get(windowKey) ?? [];

@@ -101,6 +101,16 @@ export function decodeResultState(bytes: Uint8Array): ResultState {
 }
 
 /**
+ * {@link groupKindKey} read from the encoded bytes' header (format, temporality, monotonic, state
+ * tag) without decoding the state: what a reader groups by before it merges.
+ *
+ * @example resultStateHeader(encodeResultState(value)) === groupKindKey(value) // true
+ */
+export function resultStateHeader(bytes: Uint8Array): string {
+  return `${bytes[1] ?? ''}.${bytes[2] ?? ''}.${bytes[3] ?? ''}`;
+}
+
+/**
  * What keeps two results apart besides their attributes: temporality, monotonicity and the state's
  * kind. Results whose keys differ never merge.
  */

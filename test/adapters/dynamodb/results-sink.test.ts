@@ -10,8 +10,11 @@ import {
 } from '#adapters/dynamodb/results-sink.js';
 import { createResultsTable } from '#adapters/dynamodb/table.js';
 import { StoreRequestError } from '#app/errors.js';
+import { resultRecord } from '#app/result-records.js';
 import type { ResultQuery, ResultRecord } from '#app/results.js';
+import { finalizeWindow } from '#core/close/finalize-window.js';
 import { shardOf } from '#core/series/id.js';
+import { counter, deltaHistogram, gauge, mergedOf, WS } from '../../core/close/helpers.js';
 import { type Dynalite, startDynalite } from '../../support/dynalite.js';
 import { instantRetry } from './faults.js';
 
@@ -531,5 +534,67 @@ describe('Class: DynamoResultsSink + DynamoResultsReader', () => {
     expect(read).toEqual([rec]);
     expect(() => groupByShard(0)).toThrow(RangeError);
     expect(() => sink({ chunkBytes: 500_000 })).toThrow(RangeError);
+  });
+});
+
+describe('Results finalized on read', () => {
+  it('stores a result with a mergeable state without its stats and reads back the stats the close computed', async () => {
+    const tenant = freshTenant();
+    const percentiles = [50, 99];
+    const series = [
+      mergedOf(tenant, seriesId(1), [gauge(3, WS + 1), gauge(40, WS + 2), gauge(-7.5, WS + 3)]),
+      mergedOf(tenant, seriesId(2), [deltaHistogram([1, 5, 500], WS + 1)]),
+      mergedOf(tenant, seriesId(3), [counter(5, WS + 1, WS), counter(9, WS + 2, WS)]),
+    ];
+    const { results } = finalizeWindow({
+      merged: new Map(series.map((m) => [m.seriesId, m])),
+      previous: new Map(),
+      windowStartMs: WS,
+      windowEndMs: WS + MINUTE,
+      percentiles,
+      carryForMs: 3_600_000,
+    });
+    const kinds = ['gauge', 'histogram', 'sum'] as const;
+    const records = results.map((r, i) =>
+      resultRecord(
+        {
+          tenant,
+          seriesId: r.seriesId,
+          metric: {
+            name: 'http.server.duration',
+            unit: 'ms',
+            description: '',
+            kind: kinds[i] ?? 'gauge',
+            temporality: i === 2 ? 2 : 1,
+            monotonic: i === 2,
+          },
+          resource: {},
+          scope: { name: '', version: '' },
+          attributes: { n: i },
+        },
+        { window: '1m', windowKind: 'tier', startMs: WS, endMs: WS + MINUTE, version: 7 },
+        r.stats,
+        r.group,
+      ),
+    );
+    await sink().write(records);
+    const read = await reader().read(query(tenant, { percentiles }));
+    expect(read.map((r) => r.stats)).toEqual(records.map((r) => r.stats));
+    expect(read.every((r) => r.state === undefined)).toBe(true);
+    const withState = await reader().read(query(tenant, { percentiles, withState: true }));
+    expect(withState.map((r) => r.state)).toEqual(records.map((r) => r.state));
+    // The gauge and the histogram are stored without stats; the counter (additive) keeps them.
+    const items = await db.client.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `${tenant}#1m#http.server.duration` } },
+      }),
+    );
+    const { decodeResultPack, joinChunks } = await import('#adapters/dynamodb/results-codec.js');
+    const stored = (items.Items ?? []).flatMap((item) =>
+      decodeResultPack(joinChunks([item.data?.B ?? new Uint8Array()])),
+    );
+    expect(stored.map((r) => r.stats === undefined)).toEqual([true, true, false]);
   });
 });

@@ -7,6 +7,7 @@ import {
   decodeResultState,
   encodeResultState,
   groupKindKey,
+  resultStateHeader,
   resultStateOf,
 } from '#core/group/group-state.js';
 import { type GroupMember, mergeGroup } from '#core/group/merge-group.js';
@@ -160,6 +161,14 @@ describe('result state codec', () => {
     expect(decodeResultState(encodeResultState(delta)).temporality).toBe(1);
     expect(groupKindKey(delta)).not.toBe(groupKindKey(cumulative));
     expect(groupKindKey(decodeResultState(encodeResultState(cumulative)))).toBe(groupKindKey(cumulative));
+    // Readers group by the header without decoding: the same key.
+    for (const value of [delta, cumulative])
+      expect(resultStateHeader(encodeResultState(value))).toBe(groupKindKey(value));
+    const additive = resultStateOf(
+      { ...GAUGE, kind: 'sum', temporality: 2, monotonic: true },
+      { kind: 'additive' },
+    );
+    expect(resultStateHeader(encodeResultState(additive))).toBe(groupKindKey(additive));
   });
 
   it('refuses bytes it cannot read', () => {
