@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { StoreUnavailableError } from '../../app/errors.js';
 import { parseQueryParams, QueryParamError } from '../../app/query/params.js';
 import type { MetricCatalog, MetricSummary } from '../../app/query/ports.js';
-import { type QueryDeps, query } from '../../app/query/query.js';
+import { type QueryDeps, type QueryResult, query } from '../../app/query/query.js';
 import type { WindrowConfig } from '../../core/config/config.js';
 import { describeView } from '../../core/config/views.js';
 import { queryRoute } from './routes.js';
@@ -138,7 +138,7 @@ async function runQuery(
 ): Promise<QueriedOutcome> {
   const params = parseQueryParams(event.rawQueryString ?? '', edge.config, edge.clock.nowMs());
   const started = performance.now();
-  const result = await query(tenant, params, { ...edge.deps, config: edge.config });
+  const result = fitResponse(await query(tenant, params, { ...edge.deps, config: edge.config }));
   const points = result.series.reduce((a, s) => a + s.points.length, 0);
   return {
     kind: 'queried',
@@ -152,6 +152,28 @@ async function runQuery(
       durationMs: Math.round(performance.now() - started),
     },
   };
+}
+
+/**
+ * Largest answer body: a Lambda response is at most 6 MB (payload and headers), so a query whose
+ * answer would be bigger fails outright there. Past this, the answer keeps the series that fit.
+ */
+export const MAX_ANSWER_BYTES = 5 * 1024 * 1024;
+
+/** The answer within {@link MAX_ANSWER_BYTES}: whole, or its first series that fit and `truncated`. */
+export function fitResponse(result: QueryResult, maxBytes = MAX_ANSWER_BYTES): QueryResult {
+  const whole = Buffer.byteLength(JSON.stringify(result));
+  if (whole <= maxBytes) return result;
+  const empty = Buffer.byteLength(JSON.stringify({ ...result, series: [], truncated: true }));
+  let used = empty;
+  let keep = 0;
+  for (const series of result.series) {
+    const size = Buffer.byteLength(JSON.stringify(series)) + 1; // and its comma
+    if (used + size > maxBytes) break;
+    used += size;
+    keep++;
+  }
+  return { ...result, series: result.series.slice(0, keep), truncated: true };
 }
 
 function answered(response: Response): AnsweredOutcome {

@@ -4,7 +4,7 @@
  * never carries exception text; the outcome tells the Lambda shell what to log.
  */
 import { describe, expect, it } from 'vitest';
-import { handleQueryEvent, type QueryEdgeDeps } from '#adapters/http/query-edge.js';
+import { handleQueryEvent, MAX_ANSWER_BYTES, type QueryEdgeDeps } from '#adapters/http/query-edge.js';
 import type { Checkpoint } from '#app/close-ports.js';
 import { StoreUnavailableError } from '#app/errors.js';
 import type { ResultQuery, ResultRecord } from '#app/results.js';
@@ -130,8 +130,30 @@ describe('Function: handleQueryEvent', () => {
     const { call, queries } = edge();
     const response = await call('GET', '/v1/query', 'metric=m&by=host');
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body ?? '')).toMatchObject({ param: 'by', error: expect.stringMatching(/view/) });
+    expect(JSON.parse(response.body ?? '')).toMatchObject({
+      param: 'by',
+      error: expect.stringMatching(/view/),
+    });
     expect(queries).toEqual([]);
+  });
+
+  it('keeps an answer under the Lambda response limit: the series that fit, truncated', async () => {
+    const many = Array.from({ length: 400 }, (_, i) =>
+      record({
+        seriesId: i.toString(16).padStart(32, '0'),
+        attributes: { host: `h${i}`, pad: 'x'.repeat(20_000) },
+      }),
+    );
+    const { call } = edge(async () => many);
+    const response = await call('GET', '/v1/query', 'metric=m');
+    expect(response.statusCode).toBe(200);
+    expect(Buffer.byteLength(response.body ?? '')).toBeLessThanOrEqual(MAX_ANSWER_BYTES);
+    const body = JSON.parse(response.body ?? '') as { series: unknown[]; truncated: boolean };
+    expect(body.truncated).toBe(true);
+    expect(body.series.length).toBeGreaterThan(200);
+    expect(body.series.length).toBeLessThan(400);
+    const small = await edge().call('GET', '/v1/query', 'metric=m');
+    expect(JSON.parse(small.body ?? '')).toMatchObject({ truncated: false });
   });
 
   it('answers 404 for the dashboard when the build has none', async () => {
