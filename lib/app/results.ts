@@ -101,8 +101,6 @@ export interface ResultQuery {
   readonly limit?: number;
   /** Also read each result's `state` (for `by`); stores that keep it may skip it otherwise. */
   readonly withState?: boolean;
-  /** Percentiles for results a store finalizes on read from their state (the DynamoDB results table). */
-  readonly percentiles?: readonly number[];
 }
 
 export interface ResultReader {

@@ -158,6 +158,7 @@ export class FaultWorld {
       tableName: this.resultsTable,
       clock,
       consistentRead: true,
+      percentiles: config.percentiles,
     });
     this.cleanStore = new DynamoCloseStore({ client: db.client, tableName: this.stateTable, clock });
   }

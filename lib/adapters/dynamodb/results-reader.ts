@@ -19,6 +19,7 @@ import { StoreRequestError } from '../../app/errors.js';
 import { type Clock, systemClock } from '../../app/ports.js';
 import { type ResultQuery, type ResultReader, type ResultRecord, windowKindOf } from '../../app/results.js';
 import type { FinalStats } from '../../core/aggregate/contract.js';
+import { DEFAULT_CONFIG_INPUT } from '../../core/config/config.js';
 import { StateCodecError } from '../../core/errors.js';
 import { decodeResultState } from '../../core/group/group-state.js';
 import type { AttributeValue as PointAttributeValue } from '../../core/point.js';
@@ -41,6 +42,11 @@ export interface DynamoResultsReaderOptions {
    * may show up a moment later, which a query over closed windows tolerates).
    */
   readonly consistentRead?: boolean;
+  /**
+   * The percentiles of results finalized on read from their state (results-codec.ts): the
+   * configuration's `percentiles` (default: the default configuration's).
+   */
+  readonly percentiles?: readonly number[];
 }
 
 interface Chunk {
@@ -68,6 +74,7 @@ export class DynamoResultsReader implements ResultReader {
   private readonly clock: Clock;
   private readonly retry: RetryOptions;
   private readonly consistentRead: boolean;
+  private readonly percentiles: readonly number[];
 
   constructor(options: DynamoResultsReaderOptions) {
     this.client = options.client;
@@ -75,6 +82,7 @@ export class DynamoResultsReader implements ResultReader {
     this.clock = options.clock ?? systemClock;
     this.retry = resolveRetry(options.retry);
     this.consistentRead = options.consistentRead ?? false;
+    this.percentiles = options.percentiles ?? DEFAULT_CONFIG_INPUT.percentiles;
   }
 
   /**
@@ -100,7 +108,8 @@ export class DynamoResultsReader implements ResultReader {
     let current: WindowItems | undefined;
     const finish = (items: WindowItems) => {
       for (const result of latestResults(items, pk)) {
-        if (matches(result.attributes, where)) out.push(toRecord(query, items.windowStartMs, result));
+        if (matches(result.attributes, where))
+          out.push(toRecord(query, items.windowStartMs, result, this.percentiles));
       }
     };
     for await (const { sk, chunk } of this.items(pk, range)) {
@@ -243,7 +252,12 @@ function attributeText(value: PointAttributeValue): string {
   return JSON.stringify(value);
 }
 
-function toRecord(query: ResultQuery, windowStartMs: number, result: ReadResult): ResultRecord {
+function toRecord(
+  query: ResultQuery,
+  windowStartMs: number,
+  result: ReadResult,
+  percentiles: readonly number[],
+): ResultRecord {
   const state =
     result.stateBase64 !== undefined && (query.withState || result.stats === undefined)
       ? new Uint8Array(Buffer.from(result.stateBase64, 'base64'))
@@ -261,7 +275,7 @@ function toRecord(query: ResultQuery, windowStartMs: number, result: ReadResult)
     startMs: windowStartMs,
     endMs: result.endMs,
     version: result.version,
-    stats: result.stats ?? finalizeState(state, windowStartMs, result.endMs, query.percentiles ?? []),
+    stats: result.stats ?? finalizeState(state, windowStartMs, result.endMs, percentiles),
     ...(query.withState && state !== undefined ? { state } : {}),
   };
 }

@@ -77,7 +77,6 @@ export async function query(tenant: string, params: QueryParams, deps: QueryDeps
       toMs: segment.toMs,
       where: params.attributes,
       limit: remaining,
-      percentiles: deps.config.percentiles,
       ...(params.by === undefined ? {} : { withState: true }),
     });
     if (read.length >= remaining) truncated = true;

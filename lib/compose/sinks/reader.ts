@@ -37,7 +37,12 @@ export function resultReader(
 ): ResultReader {
   switch (sink.kind) {
     case 'dynamodb':
-      return new DynamoResultsReader({ client: clients.dynamo, tableName: sink.resultsTable, clock });
+      return new DynamoResultsReader({
+        client: clients.dynamo,
+        tableName: sink.resultsTable,
+        clock,
+        percentiles: config.percentiles,
+      });
     case 'timestream':
       return new TimestreamReader({
         client: requireClient(clients.timestreamQuery, 'a Timestream query client'),

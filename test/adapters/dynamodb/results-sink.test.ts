@@ -578,10 +578,17 @@ describe('Results finalized on read', () => {
       ),
     );
     await sink().write(records);
-    const read = await reader().read(query(tenant, { percentiles }));
+    const withPercentiles = new DynamoResultsReader({
+      client: db.client,
+      tableName: TABLE,
+      clock: { nowMs: () => WS + MINUTE },
+      consistentRead: true,
+      percentiles,
+    });
+    const read = await withPercentiles.read(query(tenant));
     expect(read.map((r) => r.stats)).toEqual(records.map((r) => r.stats));
     expect(read.every((r) => r.state === undefined)).toBe(true);
-    const withState = await reader().read(query(tenant, { percentiles, withState: true }));
+    const withState = await withPercentiles.read(query(tenant, { withState: true }));
     expect(withState.map((r) => r.state)).toEqual(records.map((r) => r.state));
     // The gauge and the histogram are stored without stats; the counter (additive) keeps them.
     const items = await db.client.send(
