@@ -21,7 +21,12 @@
  * counted on their own, so one run measures both.
  */
 import { gzipSync } from 'node:zlib';
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  type DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { _Record, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { ValueType } from '@opentelemetry/api';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
@@ -31,6 +36,8 @@ import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, SQSEve
 import { DynamoApiKeyStore } from '#adapters/dynamodb/api-keys.js';
 import { DynamoCloseStore } from '#adapters/dynamodb/close-store.js';
 import { itemSize } from '#adapters/dynamodb/item-size.js';
+import { parseResultSk, resultSk } from '#adapters/dynamodb/results-keys.js';
+import { DynamoResultsReader } from '#adapters/dynamodb/results-reader.js';
 import { DynamoResultsSink, groupByShard } from '#adapters/dynamodb/results-sink.js';
 import { DynamoSeriesBudget } from '#adapters/dynamodb/series-budget.js';
 import { DynamoSeriesCatalog } from '#adapters/dynamodb/series-catalog.js';
@@ -54,6 +61,8 @@ import { createCloseWorkerHandler } from '#compose/close-worker/create-handler.j
 import { bindIngest } from '#compose/ingest/compose.js';
 import { createIngestHandler } from '#compose/ingest/create-handler.js';
 import { createPlannerHandler } from '#compose/planner/create-handler.js';
+import { composeQuery } from '#compose/query/compose.js';
+import { createQueryHandler } from '#compose/query/create-handler.js';
 import type { WindrowConfig } from '#core/config/config.js';
 import { lambdaContext } from '#local/apigw-bridge.js';
 import { LocalCloseQueue } from '#local/close-queue.js';
@@ -66,11 +75,30 @@ import {
   dynamoWriteUnits,
   GIB,
   SECONDS_PER_MONTH,
+  timestreamMemoryGbHours,
   timestreamWrites,
+  WRITE_KINDS,
+  type WriteKind,
+  writeKindOf,
 } from './cost-model.js';
 import { makeWorkload } from './decode.js';
 
 export type Service = 'dynamodb' | 'timestream';
+
+/** The DynamoDB writes of one kind (`WriteKind`): write units, items, and the bytes of the items put. */
+export interface KindWrites {
+  units: number;
+  items: number;
+  /** Item sizes of the puts (`itemSize`), and of their `data` attribute alone (the packed states). */
+  bytes: number;
+  dataBytes: number;
+}
+
+function noWrites(): Record<WriteKind, KindWrites> {
+  return Object.fromEntries(
+    WRITE_KINDS.map((k) => [k, { units: 0, items: 0, bytes: 0, dataBytes: 0 }]),
+  ) as Record<WriteKind, KindWrites>;
+}
 
 /** Counters of one slice of work (a request, a planner run, one part of a close job). */
 export class Counters {
@@ -79,7 +107,15 @@ export class Counters {
   /** I/O rounds (time spans with at least one call in flight), by the slowest service in each. */
   readonly rounds: Record<Service, number> = { dynamodb: 0, timestream: 0 };
   dynamoWriteUnits = 0;
+  /** `dynamoWriteUnits` by what was written (they add up to it). */
+  readonly writes: Record<WriteKind, KindWrites> = noWrites();
   dynamoReadUnits = 0;
+  /** Bytes of the items Query, GetItem and BatchGetItem returned (what reads are billed on). */
+  dynamoReadBytes = 0;
+  /** Of those, the results table's (Query pages): bytes, read units, pages. */
+  resultReadBytes = 0;
+  resultReadUnits = 0;
+  resultReadPages = 0;
   /** Of `dynamoReadUnits`, those of reading partials (`P#…` partitions): they grow with the child windows a rollup merges. */
   partialReadUnits = 0;
   dynamoStorageGbMonths = 0;
@@ -169,7 +205,24 @@ class Meter {
 type Item = Record<string, AttributeValue>;
 
 /** Stores counted on `meter` (DynamoDB units and storage as DynamoDB bills them). */
-function meterDynamo(client: DynamoDBClient, meter: Meter, nowMs: () => number): void {
+function meterDynamo(client: DynamoDBClient, meter: Meter, nowMs: () => number, resultsTable: string): void {
+  const wrote = (
+    counters: Counters,
+    table: string,
+    key: Item | undefined,
+    units: number,
+    item?: Item,
+  ): void => {
+    const kind = writeKindOf(table, key?.PK?.S ?? '', key?.SK?.S ?? '', resultsTable);
+    const w = counters.writes[kind];
+    counters.dynamoWriteUnits += units;
+    w.units += units;
+    w.items++;
+    if (item !== undefined) {
+      w.bytes += itemSize(item);
+      w.dataBytes += item.data?.B?.length ?? 0;
+    }
+  };
   const stored = (item: Item) => {
     const ttl = item.ttl?.N;
     const pk = item.PK?.S ?? '';
@@ -197,54 +250,63 @@ function meterDynamo(client: DynamoDBClient, meter: Meter, nowMs: () => number):
               string,
               { PutRequest?: { Item?: Item }; DeleteRequest?: unknown }[]
             >;
-            for (const requests of Object.values(tables)) {
+            for (const [table, requests] of Object.entries(tables)) {
               for (const r of requests) {
-                if (r.PutRequest?.Item !== undefined) {
-                  counters.dynamoWriteUnits += dynamoWriteUnits(itemSize(r.PutRequest.Item));
-                  stored(r.PutRequest.Item);
-                } else counters.dynamoWriteUnits += 1;
+                const item = r.PutRequest?.Item;
+                if (item !== undefined) {
+                  wrote(counters, table, item, dynamoWriteUnits(itemSize(item)), item);
+                  stored(item);
+                } else wrote(counters, table, (r.DeleteRequest as { Key?: Item } | undefined)?.Key, 1);
               }
             }
             break;
           }
           case 'PutItemCommand': {
             const item = input.Item as Item;
-            counters.dynamoWriteUnits += dynamoWriteUnits(itemSize(item));
+            wrote(counters, String(input.TableName), item, dynamoWriteUnits(itemSize(item)), item);
             stored(item);
             break;
           }
           case 'UpdateItemCommand':
           case 'DeleteItemCommand':
-            // Checkpoints and correction marks: well under 1 KB.
-            counters.dynamoWriteUnits += 1;
+            // Checkpoints, correction marks, the metric index, leftover chunks: well under 1 KB.
+            wrote(counters, String(input.TableName), input.Key as Item | undefined, 1);
             break;
           case 'QueryCommand':
           case 'ScanCommand': {
+            // A page bills the summed size of the items it returns, rounded up to 4 KB.
             const items = (output.Items as Item[] | undefined) ?? [];
             const bytes = items.reduce((a, i) => a + itemSize(i), 0);
             const units = dynamoReadUnits(bytes, input.ConsistentRead === true);
             counters.dynamoReadUnits += units;
+            counters.dynamoReadBytes += bytes;
+            if (input.TableName === resultsTable) {
+              counters.resultReadBytes += bytes;
+              counters.resultReadUnits += units;
+              counters.resultReadPages++;
+            }
             const pk = (input.ExpressionAttributeValues as Item | undefined)?.[':pk']?.S ?? '';
             if (pk.startsWith('P#')) counters.partialReadUnits += units;
             break;
           }
           case 'GetItemCommand': {
             const item = output.Item as Item | undefined;
-            counters.dynamoReadUnits += dynamoReadUnits(
-              item === undefined ? 0 : itemSize(item),
-              input.ConsistentRead === true,
-            );
+            const bytes = item === undefined ? 0 : itemSize(item);
+            counters.dynamoReadUnits += dynamoReadUnits(bytes, input.ConsistentRead === true);
+            counters.dynamoReadBytes += bytes;
             break;
           }
           case 'BatchGetItemCommand': {
             const requested = input.RequestItems as Record<string, { ConsistentRead?: boolean }>;
             const responses = (output.Responses as Record<string, Item[]> | undefined) ?? {};
             for (const [table, items] of Object.entries(responses)) {
+              // BatchGetItem bills each item on its own, rounded up to 4 KB.
               for (const i of items) {
                 counters.dynamoReadUnits += dynamoReadUnits(
                   itemSize(i),
                   requested[table]?.ConsistentRead === true,
                 );
+                counters.dynamoReadBytes += itemSize(i);
               }
             }
             break;
@@ -260,13 +322,22 @@ function meterDynamo(client: DynamoDBClient, meter: Meter, nowMs: () => number):
 }
 
 export interface TimestreamStorage {
-  /** Hours a record stays in the memory store. */
-  readonly memoryHours: number;
+  /**
+   * The memory store retention of each table, in hours (`timestreamMemoryHours`, as infra/stack.ts
+   * sets it): a record stays there from its write until its time + these hours, then it is in the
+   * magnetic store (`timestreamMemoryGbHours`).
+   */
+  readonly memoryHours: (table: string) => number;
   /** Months a record stays in the magnetic store, by table name. */
   readonly magneticMonths: (table: string) => number;
 }
 
-function meterTimestream(client: TimestreamWriteClient, meter: Meter, storage: TimestreamStorage): void {
+function meterTimestream(
+  client: TimestreamWriteClient,
+  meter: Meter,
+  storage: TimestreamStorage,
+  nowMs: () => number,
+): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const counters = meter.current;
@@ -275,15 +346,24 @@ function meterTimestream(client: TimestreamWriteClient, meter: Meter, storage: T
         const result = await next(args);
         if (context.commandName === 'WriteRecordsCommand') {
           const input = args.input as { TableName: string; Records: _Record[]; CommonAttributes?: _Record };
-          const bytes = input.Records.reduce(
-            (a, r) => a + recordBytes(mergeCommonAttributes(input.CommonAttributes, r)),
-            0,
-          );
+          const memoryHours = storage.memoryHours(input.TableName);
+          let bytes = 0;
+          for (const r of input.Records) {
+            const record = mergeCommonAttributes(input.CommonAttributes, r);
+            const recordSize = recordBytes(record);
+            bytes += recordSize;
+            // windrow writes times in milliseconds (record-builder.ts).
+            counters.timestreamMemoryGbHours += timestreamMemoryGbHours(
+              recordSize,
+              Number(record.Time),
+              nowMs(),
+              memoryHours,
+            );
+          }
           counters.timestreamCalls++;
           counters.timestreamRecords += input.Records.length;
           counters.timestreamBytes += bytes;
           counters.timestreamWrites += timestreamWrites(bytes);
-          counters.timestreamMemoryGbHours += (bytes / GIB) * storage.memoryHours;
           counters.timestreamMagneticGbMonths += (bytes / GIB) * storage.magneticMonths(input.TableName);
         }
         return result;
@@ -325,6 +405,37 @@ export interface PlannerSample {
   readonly counters: Counters;
 }
 
+/** A query the scenario asks at its end, over the first tier's windows of one hour. */
+export interface QuerySpec {
+  readonly name: string;
+  readonly metric: string;
+  /** More parameters (`&by=…`) after `metric`, `tier=auto`, `from` and `to`. */
+  readonly extra?: string;
+}
+
+/** One answer to a `QuerySpec`, as the query function gave it. */
+export interface QuerySample {
+  readonly name: string;
+  readonly status: number;
+  readonly bodyBytes: number;
+  /** Series (or groups) in the answer, and their points. */
+  readonly series: number;
+  readonly points: number;
+  /** The query function's work: reads (results Query pages, checkpoints), time, log lines. */
+  readonly counters: Counters;
+  /**
+   * With the Timestream sink the reader gets each answered series' catalog item (BatchGetItem,
+   * `DynamoSeriesLookup`): that lookup alone, for the same series.
+   */
+  readonly lookup: Counters;
+  readonly lookedUp: number;
+  /**
+   * False for the first round: a cold query function (its catalog cache empty, its code not yet
+   * optimized). Later rounds are a warm function's, as a dashboard refreshing every minute keeps it.
+   */
+  readonly warm: boolean;
+}
+
 export interface ScenarioRun {
   readonly ingest: IngestSample[];
   /** The authorizer deciding on the request's API key, before each ingest request (a cache miss). */
@@ -336,6 +447,8 @@ export interface ScenarioRun {
   readonly metrics: string[];
   /** Minutes of data ingested (the hour's other 1m windows were skipped, see `runScenario`). */
   readonly minutesWithData: number;
+  /** Each query's answers, one per round (`ScenarioOptions.queries`; the first round `warm: false`). */
+  readonly queries: QuerySample[];
 }
 
 export interface ScenarioOptions {
@@ -354,6 +467,12 @@ export interface ScenarioOptions {
   /** Minutes with data (1…60), starting at the hour. */
   readonly minutes: number;
   readonly timestream: TimestreamStorage;
+  /**
+   * Queries asked at the end (step 5 of `runScenario`) over the hour's first-tier windows, each
+   * `queryRounds` times (default 3; the first is a cold function's).
+   */
+  readonly queries?: readonly QuerySpec[];
+  readonly queryRounds?: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -457,6 +576,81 @@ function apiEvent(
 }
 
 /**
+ * Copies the first tier's results packs of `metrics` from the `minutes` minutes with data (from
+ * `DAY`) to the hour's other minutes: minute m gets minute m mod `minutes`'s items, unchanged but
+ * for the window start in the SK.
+ */
+async function fillHour(
+  client: DynamoDBClient,
+  table: string,
+  metrics: ReadonlySet<string>,
+  tier: string,
+  minutes: number,
+): Promise<void> {
+  const items: Item[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+    for (const item of page.Items ?? []) {
+      const [, window, ...rest] = (item.PK?.S ?? '').split('#');
+      if (window === tier && metrics.has(rest.join('#'))) items.push(item);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  const copies: Item[] = [];
+  for (const item of items) {
+    const key = parseResultSk(item.SK?.S ?? '');
+    if (key === undefined) continue;
+    const minute = Math.round((key.windowStartMs - DAY) / MINUTE_MS);
+    if (minute < 0 || minute >= minutes) continue;
+    for (let m = minute + minutes; m < 60; m += minutes) {
+      copies.push({ ...item, SK: { S: resultSk(DAY + m * MINUTE_MS, key.packId, key.chunk) } });
+    }
+  }
+  for (let i = 0; i < copies.length; i += 25) {
+    let pending: { PutRequest: { Item: Item } }[] = copies
+      .slice(i, i + 25)
+      .map((Item) => ({ PutRequest: { Item } }));
+    while (pending.length > 0) {
+      const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+      pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
+    }
+  }
+}
+
+/** `GET /v1/query?…` as API Gateway passes it on, with the tenant from the authorizer. */
+function queryEvent(rawQueryString: string, requestId: string): APIGatewayProxyEventV2 {
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey: 'GET /v1/query',
+    rawPath: '/v1/query',
+    rawQueryString,
+    headers: { accept: 'application/json' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'cost',
+      domainName: 'cost.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'cost',
+      http: {
+        method: 'GET',
+        path: '/v1/query',
+        protocol: 'HTTP/1.1',
+        sourceIp: '192.0.2.1',
+        userAgent: 'windrow-dashboard',
+      },
+      requestId,
+      routeKey: 'GET /v1/query',
+      stage: '$default',
+      time: '25/Nov/2026:00:00:00 +0000',
+      timeEpoch: 0,
+    },
+    isBase64Encoded: false,
+  };
+  Object.assign(event.requestContext, { authorizer: { lambda: { tenant: 'default' } } });
+  return event;
+}
+
+/**
  * One scenario end to end on a fresh dynalite and Timestream fake, on a simulated clock:
  *
  * 1. three planner ticks before any data: checkpoints are created, and empty 1m windows close (the
@@ -468,7 +662,11 @@ function apiEvent(
  *    close empty: their cost is step 1's), and a tick closes the 1h window, rolled up from the 1m
  *    windows' states;
  * 4. the 1m and 1h checkpoints are moved to the end of the day, and a tick closes the 1d window,
- *    rolled up from the one hour that had data.
+ *    rolled up from the one hour that had data;
+ * 5. with `queries`: the first tier's results packs of the queried metrics are copied from the
+ *    minutes with data to the hour's other minutes (minute m gets minute m mod `minutes`'s items, as
+ *    they are: an hour of the same traffic), and each query is asked through the query function's
+ *    handler (lib/compose/query, DynamoDB sink) over that hour with `tier=auto` — 60 1m windows.
  */
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun> {
   const { config } = options;
@@ -493,15 +691,25 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun
     const DATABASE = 'windrow';
     await createWindowStateTable(db.client, STATE);
     await createResultsTable(db.client, RESULTS);
-    for (const tier of config.tiers) timestream.createTable(DATABASE, timestreamTableName(tier.name, 'tier'));
-    meterDynamo(db.client, meter, clock.nowMs);
+    // As infra/stack.ts creates them: the memory store per table, magnetic-store writes on.
+    for (const table of [
+      ...config.tiers.map((t) => timestreamTableName(t.name, 'tier')),
+      ...config.sliding.map((w) => timestreamTableName(w.name, 'sliding')),
+      ...config.sessions.map((w) => timestreamTableName(w.name, 'session')),
+    ]) {
+      timestream.createTable(DATABASE, table, {
+        memoryStoreRetentionMs: options.timestream.memoryHours(table) * HOUR_MS,
+        magneticStoreWrites: true,
+      });
+    }
+    meterDynamo(db.client, meter, clock.nowMs, RESULTS);
     const tsClient = createTimestreamWriteClient({
       endpoint: timestream.url,
       region: 'us-east-1',
       credentials: { accessKeyId: 'cost', secretAccessKey: 'cost' },
       maxAttempts: 1,
     });
-    meterTimestream(tsClient, meter, options.timestream);
+    meterTimestream(tsClient, meter, options.timestream, clock.nowMs);
 
     // The authorizer, as lib/compose/authorizer builds it, and one API key.
     const keys = new DynamoApiKeyStore({ client: db.client, tableName: STATE });
@@ -678,6 +886,71 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun
     await moveCheckpoints(1, DAY + DAY_MS - HOUR_MS);
     await tick(DAY + DAY_MS + 31_000);
 
+    // 5. Queries over the hour.
+    const querySamples: QuerySample[] = [];
+    if (options.queries !== undefined && options.queries.length > 0) {
+      const specs = options.queries;
+      const firstTier = config.tiers[0]?.name ?? '1m';
+      meter.current = new Counters(); // the copies are not counted
+      await fillHour(db.client, RESULTS, new Set(specs.map((q) => q.metric)), firstTier, options.minutes);
+      const queryHandler = createQueryHandler(
+        composeQuery(
+          { tableName: STATE, config, sink: { kind: 'dynamodb', resultsTable: RESULTS } },
+          { dynamo: db.client },
+          { clock },
+        ),
+      );
+      const results = new DynamoResultsReader({ client: db.client, tableName: RESULTS, clock });
+      const lookup = new DynamoSeriesLookup({ client: db.client, tableName: STATE });
+      const fromMs = DAY;
+      const toMs = DAY + HOUR_MS;
+      const rounds = options.queryRounds ?? 3;
+      for (let round = 0; round < rounds; round++) {
+        for (const spec of specs) {
+          const rawQueryString = `metric=${encodeURIComponent(spec.metric)}&tier=auto&from=${new Date(fromMs).toISOString()}&to=${new Date(toMs).toISOString()}${spec.extra ?? ''}`;
+          const counters = new Counters();
+          const response = await meter.within(counters, () =>
+            queryHandler(
+              queryEvent(rawQueryString, `query-${round}-${spec.name}`),
+              lambdaContext('windrow-query', `query-${round}-${spec.name}`),
+            ),
+          );
+          meter.current = new Counters();
+          const body = typeof response.body === 'string' ? response.body : '';
+          const answer = (response.statusCode === 200 ? JSON.parse(body) : { series: [] }) as {
+            series: { points: unknown[] }[];
+          };
+          // The Timestream reader's catalog lookup of the same series.
+          const records = await results.read({
+            tenant: 'default',
+            metric: spec.metric,
+            window: firstTier,
+            fromMs,
+            toMs,
+            limit: 100_000,
+          });
+          const ids = [...new Set(records.map((r) => r.seriesId))];
+          const looked = new Counters();
+          await meter.within(looked, () =>
+            lookup.lookup(ids.map((seriesId) => ({ tenant: 'default', seriesId }))),
+          );
+          meter.current = new Counters();
+          querySamples.push({
+            name: spec.name,
+            status: response.statusCode ?? 0,
+            bodyBytes: Buffer.byteLength(body),
+            series: answer.series.length,
+            points: answer.series.reduce((a, x) => a + x.points.length, 0),
+            counters,
+            lookup: looked,
+            lookedUp: ids.length,
+            warm: round > 0,
+          });
+        }
+      }
+      meter.current = idle;
+    }
+
     return {
       ingest: ingestSamples,
       authorizer: authorizerSamples,
@@ -686,6 +959,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRun
       planner: plannerRuns,
       metrics: [...meter.metrics].sort(),
       minutesWithData: options.minutes,
+      queries: querySamples,
     };
   } finally {
     restoreStdout();

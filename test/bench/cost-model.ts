@@ -68,6 +68,8 @@ export interface Usage {
   readonly plannerGbSeconds: number;
   readonly closeGbSeconds: number;
   readonly authorizerGbSeconds: number;
+  /** The query function (the query workload: dashboard charts and `by` queries). */
+  readonly queryGbSeconds: number;
   readonly dynamoWriteUnits: number;
   readonly dynamoReadUnits: number;
   readonly dynamoStorageGbMonths: number;
@@ -79,6 +81,8 @@ export interface Usage {
   readonly timestreamWrites: number;
   readonly timestreamMemoryGbHours: number;
   readonly timestreamMagneticGbMonths: number;
+  /** Timestream for LiveAnalytics query compute (TCU-hours). */
+  readonly timestreamTcuHours: number;
 }
 
 export type UsageKey = keyof Usage;
@@ -90,6 +94,7 @@ export const NO_USAGE: Usage = {
   plannerGbSeconds: 0,
   closeGbSeconds: 0,
   authorizerGbSeconds: 0,
+  queryGbSeconds: 0,
   dynamoWriteUnits: 0,
   dynamoReadUnits: 0,
   dynamoStorageGbMonths: 0,
@@ -100,6 +105,7 @@ export const NO_USAGE: Usage = {
   timestreamWrites: 0,
   timestreamMemoryGbHours: 0,
   timestreamMagneticGbMonths: 0,
+  timestreamTcuHours: 0,
 };
 
 export function usage(parts: Partial<Usage>): Usage {
@@ -132,6 +138,7 @@ export const COMPONENTS: readonly {
   { name: 'Lambda duration: planner', cost: (u, p) => u.plannerGbSeconds * p.lambdaArmGbSecond.usd },
   { name: 'Lambda duration: close worker', cost: (u, p) => u.closeGbSeconds * p.lambdaArmGbSecond.usd },
   { name: 'Lambda duration: authorizer', cost: (u, p) => u.authorizerGbSeconds * p.lambdaArmGbSecond.usd },
+  { name: 'Lambda duration: query', cost: (u, p) => u.queryGbSeconds * p.lambdaArmGbSecond.usd },
   {
     name: 'DynamoDB write request units',
     cost: (u, p) => (u.dynamoWriteUnits / 1e6) * p.dynamoWriteRequestUnits.usd,
@@ -159,6 +166,10 @@ export const COMPONENTS: readonly {
   {
     name: 'Timestream magnetic store',
     cost: (u, p) => u.timestreamMagneticGbMonths * p.timestreamMagneticGbMonth.usd,
+  },
+  {
+    name: 'Timestream queries (TCU-hours)',
+    cost: (u, p) => u.timestreamTcuHours * p.timestreamTcuHour.usd,
   },
 ];
 
@@ -206,4 +217,253 @@ export function cloudWatchPerMillionSeriesMinutes(prices: PriceTable): number {
 /** Amazon Managed Prometheus: ingestion of `samples` samples (storage not included). */
 export function prometheusIngestCost(samples: number, prices: PriceTable): number {
   return (samples / 1e7) * prices.prometheusSamples.usd;
+}
+
+// What each DynamoDB write unit is for.
+
+/**
+ * The kinds of DynamoDB writes the breakdown of `npm run cost` counts, by table and key
+ * (lib/adapters/dynamodb/keys.ts and results-keys.ts): a partial `P#…` written by ingest, or by a
+ * closed child window for its parent tier (SK `~<childStart>`); a closed state `C#…`; a results pack
+ * (the results table); a checkpoint `K#…`; a correction mark `D#…`; anything else (series catalog
+ * `S#`, metric index `M#`, series budget `Q#`, sessions `SP#`/`O#`/`OQ#`, deployment, API keys).
+ */
+export const WRITE_KINDS = [
+  'ingest partials',
+  'closed states',
+  'parent partials',
+  'results packs',
+  'checkpoints',
+  'correction marks',
+  'other',
+] as const;
+export type WriteKind = (typeof WRITE_KINDS)[number];
+
+/** The kind of a write to `table` of the item keyed `pk`/`sk` (puts, updates and deletes alike). */
+export function writeKindOf(table: string, pk: string, sk: string, resultsTable: string): WriteKind {
+  if (table === resultsTable) return 'results packs';
+  if (pk.startsWith('P#')) return sk.startsWith('~') ? 'parent partials' : 'ingest partials';
+  if (pk.startsWith('C#')) return 'closed states';
+  if (pk.startsWith('K#')) return 'checkpoints';
+  if (pk.startsWith('D#')) return 'correction marks';
+  return 'other';
+}
+
+// Timestream's memory store.
+
+/**
+ * GB-hours a Timestream record of `bytes` spends in the memory store of a table keeping
+ * `memoryHours` (lib/adapters/timestream/table-retention.ts): Timestream keeps a record there while
+ * its time is within the retention, so from its write until `recordTime + memoryHours`; a record
+ * written later than that goes to the magnetic store at once (magnetic-store writes: corrections)
+ * and spends none. A 1d window's record (its time is the day's start, written after the day ends)
+ * stays about an hour in its table's 25 h, not 25 h.
+ */
+export function timestreamMemoryGbHours(
+  bytes: number,
+  recordTimeMs: number,
+  writtenAtMs: number,
+  memoryHours: number,
+): number {
+  const hours = Math.max(0, (recordTimeMs + memoryHours * 3_600_000 - writtenAtMs) / 3_600_000);
+  return (bytes / GIB) * Math.min(memoryHours, hours);
+}
+
+// Timestream queries.
+
+/** Timestream for LiveAnalytics runs queries on at least 4 TCUs, billed per second, at least 30 s. */
+export const TIMESTREAM_MIN_TCUS = 4;
+export const TIMESTREAM_TCU_MIN_SECONDS = 30;
+
+/**
+ * TCU-hours of `bursts` bursts of queries, each keeping `tcus` TCUs busy for `busySeconds` (queries
+ * that overlap share them), billed for at least 30 s and — bursts `everySeconds` apart — at most
+ * until the next burst (the TCUs are then busy all the time).
+ *
+ * @example timestreamTcuHours(60, 2, 4, 60) // 2: a burst a minute for an hour, each billed 4 TCUs × 30 s
+ */
+export function timestreamTcuHours(
+  bursts: number,
+  busySeconds: number,
+  tcus: number = TIMESTREAM_MIN_TCUS,
+  everySeconds: number = Number.POSITIVE_INFINITY,
+): number {
+  const billed = Math.min(everySeconds, Math.max(TIMESTREAM_TCU_MIN_SECONDS, busySeconds));
+  return (bursts * Math.max(TIMESTREAM_MIN_TCUS, tcus) * billed) / 3600;
+}
+
+// Shards by fleet size.
+
+/** DynamoDB's limit per partition (a partition key's items live in one partition until it splits for heat). */
+export const DYNAMO_PARTITION_WU_PER_SECOND = 1_000;
+
+/** What the shard rule needs to know, measured by `npm run cost` (test/bench/cost.ts `shardInputs`). */
+export interface ShardInputs {
+  /** Series an exporter's request carries (one packed partial item per shard it touches). */
+  readonly seriesPerRequest: number;
+  /** Ingest partial bytes per series-minute: the states in an item (`data`, compressed). */
+  readonly ingestBytesPerSeries: number;
+  /** Bytes of an ingest partial item besides its states (PK, SK, ttl, attribute names). */
+  readonly ingestItemBytes: number;
+  /**
+   * The most bytes per series one close job writes into one partition at once: its closed state
+   * (`C#<tier>#<window>#<shard>`) or the parent's partial (`P#<tier+1>#<parent>#<shard>`, SK `~…`),
+   * of any tier (a job's write burst).
+   */
+  readonly stateBytesPerSeries: number;
+  /** Results-pack bytes per series-window, and series per metric (a metric's partition per window). */
+  readonly resultBytesPerSeries: number;
+  readonly seriesPerMetric: number;
+  /** A first-tier close job's modeled Lambda duration: `closeJobMs + series × closeMsPerSeries`. */
+  readonly closeJobMs: number;
+  readonly closeMsPerSeries: number;
+}
+
+export interface ShardLimits {
+  /** Write units a second one partition takes (DynamoDB: 1,000). */
+  readonly partitionWuPerSecond: number;
+  /**
+   * The busiest second's share of a minute's ingest writes, as a multiple of the minute's average:
+   * 1 = spread evenly, 60 = every exporter in the same second.
+   */
+  readonly peakFactor: number;
+  /** A first-tier close job must finish well within its minute. */
+  readonly maxCloseJobMs: number;
+}
+
+/**
+ * The rule's limits. The peak factor 10: OpenTelemetry SDKs export on a timer started with their
+ * process, so a fleet's exports spread over the minute — unless its processes started together (a
+ * fleet deployed or restarted at once): then they keep exporting within the same few seconds every
+ * minute, for good (the timers do not drift apart). 10 is a minute's exports within 6 s.
+ */
+export const SHARD_LIMITS: ShardLimits = {
+  partitionWuPerSecond: DYNAMO_PARTITION_WU_PER_SECOND,
+  peakFactor: 10,
+  maxCloseJobMs: 20_000,
+};
+
+/** The writes of one partition: per minute, per second averaged over the minute, and at the peak. */
+export interface PartitionLoad {
+  readonly perMinute: number;
+  readonly averagePerSecond: number;
+  readonly peakPerSecond: number;
+}
+
+/** The busiest partition of each kind at `shards` shards, and the first-tier close job's duration. */
+export interface PartitionLoads {
+  readonly shards: number;
+  /** `P#0#<window>#<shard>`: every request's item for that shard, over the minute. */
+  readonly ingest: PartitionLoad;
+  /** `C#…#<shard>` or a parent's `P#…#<shard>`: one close job's write, in one burst (≤ 1 s). */
+  readonly closedState: PartitionLoad;
+  /**
+   * `<tenant>#<window>#<metric>`: every shard's pack of one metric for one window, written by the
+   * window's close jobs, which start together and write their results at about the same time
+   * (taken as within 1 s). Shards do not change it: a metric's series per window do.
+   */
+  readonly results: PartitionLoad;
+  readonly closeJobMs: number;
+}
+
+function load(perMinute: number, peakPerSecond: number): PartitionLoad {
+  return { perMinute, averagePerSecond: perMinute / 60, peakPerSecond };
+}
+
+/**
+ * Write units into the busiest partition of each kind for a fleet of `series` series (each exporting
+ * once a minute in requests of `inputs.seriesPerRequest`) at `shards` shards.
+ */
+export function partitionLoads(
+  series: number,
+  shards: number,
+  inputs: ShardInputs,
+  limits: ShardLimits = SHARD_LIMITS,
+): PartitionLoads {
+  const requestsPerMinute = series / inputs.seriesPerRequest;
+  // A request's series land in about `touched` of the shards (hashing), one item in each.
+  const touched = shards * (1 - (1 - 1 / shards) ** inputs.seriesPerRequest);
+  const itemUnits = dynamoWriteUnits(
+    inputs.ingestItemBytes + (inputs.seriesPerRequest / touched) * inputs.ingestBytesPerSeries,
+  );
+  const ingestPerMinute = requestsPerMinute * (touched / shards) * itemUnits;
+  const stateUnits = ((series / shards) * inputs.stateBytesPerSeries) / KIB;
+  const resultUnits =
+    (Math.min(inputs.seriesPerMetric, series) * inputs.resultBytesPerSeries) / KIB +
+    Math.min(shards, inputs.seriesPerMetric) / 2; // each shard's pack rounds up to 1 KB
+  return {
+    shards,
+    ingest: load(ingestPerMinute, (ingestPerMinute / 60) * limits.peakFactor),
+    closedState: load(stateUnits, stateUnits),
+    results: load(resultUnits, resultUnits),
+    closeJobMs: inputs.closeJobMs + (series / shards) * inputs.closeMsPerSeries,
+  };
+}
+
+export type ShardLimitName = 'ingest partials' | 'closed states' | 'close job time';
+
+export interface ShardChoice {
+  readonly shards: number;
+  /** The limit that sets the count (`none`: one shard meets them all). */
+  readonly binding: ShardLimitName | 'none';
+  /** Limits no shard count meets (the count meets the others). */
+  readonly unmet: ShardLimitName[];
+  readonly loads: PartitionLoads;
+}
+
+const MAX_SHARDS = 9_999;
+
+/**
+ * The rule for choosing `shards`: the fewest shards (each costs an empty close job every minute)
+ * such that (a) no partition takes more than `partitionWuPerSecond` — the busiest first-tier partials
+ * partition at the peak, and the busiest closed-state or parent-partial partition in one close job's
+ * burst — and (b) a first-tier close job takes at most `maxCloseJobMs`. The results partition of a
+ * metric is not a shard question (every shard writes its pack there): see `partitionLoads`.
+ *
+ * @example shardsFor(10_000, inputs).shards // 1
+ */
+export function shardsFor(
+  series: number,
+  inputs: ShardInputs,
+  limits: ShardLimits = SHARD_LIMITS,
+): ShardChoice {
+  const violated = (l: PartitionLoads): ShardLimitName[] => [
+    ...(l.ingest.peakPerSecond > limits.partitionWuPerSecond ? (['ingest partials'] as const) : []),
+    ...(l.closedState.peakPerSecond > limits.partitionWuPerSecond ? (['closed states'] as const) : []),
+    ...(l.closeJobMs > limits.maxCloseJobMs ? (['close job time'] as const) : []),
+  ];
+  const all: ShardLimitName[] = ['ingest partials', 'closed states', 'close job time'];
+  const metSomewhere = new Set<ShardLimitName>();
+  const loadsAt: PartitionLoads[] = [];
+  for (let shards = 1; shards <= MAX_SHARDS; shards++) {
+    const l = partitionLoads(series, shards, inputs, limits);
+    loadsAt.push(l);
+    const v = violated(l);
+    if (v.length === 0) {
+      const binding = shards === 1 ? 'none' : (violated(loadsAt[shards - 2] as PartitionLoads)[0] ?? 'none');
+      return { shards, binding, unmet: [], loads: l };
+    }
+    for (const name of all) if (!v.includes(name)) metSomewhere.add(name);
+  }
+  const unmet = all.filter((n) => !metSomewhere.has(n));
+  const first =
+    loadsAt.find((l) => violated(l).every((n) => unmet.includes(n))) ?? (loadsAt[0] as PartitionLoads);
+  const before = loadsAt[first.shards - 2];
+  const binding =
+    before === undefined ? 'none' : (violated(before).find((n) => !unmet.includes(n)) ?? 'none');
+  return { shards: first.shards, binding, unmet, loads: first };
+}
+
+/**
+ * The rule's inputs if a close job wrote its closed state and parent partial no faster than one
+ * partition takes (a change to the close store, not made): no burst over the limit, and the job
+ * longer by the time that takes (1 ms a write unit at 1,000 WU/s).
+ */
+export function pacedStateWrites(inputs: ShardInputs, limits: ShardLimits = SHARD_LIMITS): ShardInputs {
+  return {
+    ...inputs,
+    stateBytesPerSeries: 0,
+    closeMsPerSeries:
+      inputs.closeMsPerSeries + (inputs.stateBytesPerSeries / KIB) * (1000 / limits.partitionWuPerSecond),
+  };
 }

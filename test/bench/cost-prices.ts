@@ -124,6 +124,14 @@ export const PRICES = {
     readOn: READ_ON,
     note: 'figure read from https://awsnegotiations.com/blog/timestream-pricing-analysis/',
   },
+  timestreamTcuHour: {
+    usd: 0.518,
+    unit: 'TCU-hour',
+    what: 'Timestream for LiveAnalytics query compute: at least 4 TCUs (4 vCPUs and 16 GB each) while queries run, billed per second with a 30-second minimum',
+    source: 'https://docs.aws.amazon.com/timestream/latest/developerguide/tcu.html',
+    readOn: '2026-12-02',
+    note: 'rules (minimum 4 TCUs, per-second billing, 30 s minimum, price per TCU-hour varies by Region) from the AWS page; the figure for us-east-1 from a third-party AWS cost-research note (July 2026) in a public GitHub repository — the AWS pricing page renders it by script and no AWS copy with the number was found: check it',
+  },
   prometheusSamples: {
     usd: 0.9,
     unit: '10 million samples',
