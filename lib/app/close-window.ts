@@ -1,4 +1,4 @@
-import type { AggregateOptions } from '../core/aggregate/contract.js';
+import { aggregateOptionsOf } from '../core/aggregate/contract.js';
 import { encodeClosedState } from '../core/close/closed-state.js';
 import { finalizeWindow } from '../core/close/finalize-window.js';
 import type { MergedSeries } from '../core/close/merge.js';
@@ -97,10 +97,7 @@ export async function closeWindow(job: CloseJob, deps: CloseDeps): Promise<Close
   await deps.afterStep?.('mark', job);
 
   // 2. Read and merge; the closed states this close reads (its own, the previous window's).
-  const aggregate: AggregateOptions = {
-    sketchRelativeAccuracy: config.sketchRelativeAccuracy,
-    sketchMaxBuckets: 2048,
-  };
+  const aggregate = aggregateOptionsOf(config);
   const { merged, partials } = await readAndMerge(store, job, aggregate);
   const layout = await (deps.deployment ?? new DeploymentState(config, deps.clock)).current();
   const states = new ClosedStateCache(store, job.tier, shard, start, layout);

@@ -4,7 +4,7 @@
  * partial states are merged per first-tier window (what closing a window does), rolled up tier by
  * tier from merged state, and finalized — all in memory.
  */
-import type { AggregateKind, FinalStats } from '../core/aggregate/contract.js';
+import { type AggregateKind, aggregateOptionsOf, type FinalStats } from '../core/aggregate/contract.js';
 import { cumulativeBaseline, encodeTaggedState } from '../core/aggregate/index.js';
 import { kindForPoint } from '../core/aggregate/registry.js';
 import type { WindrowConfig } from '../core/config/config.js';
@@ -48,7 +48,7 @@ export function runDemo(config: WindrowConfig, options: DemoOptions): DemoResult
   const first = tiers[0];
   if (first === undefined) throw new ConfigError('configuration has no tiers');
   const ids = new SeriesIdCache(config.shards);
-  const aggregate = { sketchRelativeAccuracy: config.sketchRelativeAccuracy, sketchMaxBuckets: 2048 };
+  const aggregate = aggregateOptionsOf(config);
   const series = new Map<string, SeriesInfo>();
   const windows: TierWindows[] = tiers.map(() => new Map());
   let requests = 0;

@@ -1,5 +1,5 @@
 /** Ingest step 1: decode the body and pre-aggregate its points per (series, first-tier window). */
-import type { AggregateOptions } from '../../core/aggregate/contract.js';
+import { aggregateOptionsOf } from '../../core/aggregate/contract.js';
 import { kindForPoint } from '../../core/aggregate/registry.js';
 import type { WindrowConfig } from '../../core/config/config.js';
 import { ViewRouter } from '../../core/group/views.js';
@@ -56,10 +56,7 @@ export function decodeRequest(
   nowMs: number,
   horizonMs: number,
 ): Decoded {
-  const aggregate: AggregateOptions = {
-    sketchRelativeAccuracy: config.sketchRelativeAccuracy,
-    sketchMaxBuckets: 2048,
-  };
+  const aggregate = aggregateOptionsOf(config);
   const pre = new PreAggregator({ tenant: request.tenant, tier, ids, aggregate, resolveKind: kindForPoint });
   const max = config.limits.maxPointsPerRequest;
   const views = config.views.length > 0 ? new ViewRouter(config.views) : undefined;

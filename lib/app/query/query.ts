@@ -4,6 +4,7 @@
  * and shape the answer per series with points sorted by start — or, with `by`, per group of series
  * merged from their states (group-by.ts).
  */
+import { aggregateOptionsOf } from '../../core/aggregate/contract.js';
 import type { WindrowConfig } from '../../core/config/config.js';
 import type { Attributes } from '../../core/point.js';
 import type { CloseStore } from '../close-ports.js';
@@ -106,7 +107,7 @@ function shape(
   mixed: boolean,
 ): { series: QuerySeries[]; truncated: boolean; extras: Partial<QueryResult> } {
   if (params.by === undefined) return { series: perSeries(records, mixed), truncated: false, extras: {} };
-  const options = { sketchRelativeAccuracy: config.sketchRelativeAccuracy, sketchMaxBuckets: 2048 };
+  const options = aggregateOptionsOf(config);
   const grouped = groupRecords(records, params.by, config.percentiles, options, mixed);
   const extras: Partial<QueryResult> = {
     by: params.by.map(groupKeyText),

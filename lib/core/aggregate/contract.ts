@@ -41,6 +41,14 @@ export const DEFAULT_AGGREGATE_OPTIONS: AggregateOptions = {
   sketchMaxBuckets: 2048,
 };
 
+/** The aggregate options of a configuration: its sketch accuracy, the default bucket bound. */
+export function aggregateOptionsOf(config: { readonly sketchRelativeAccuracy: number }): AggregateOptions {
+  return {
+    sketchRelativeAccuracy: config.sketchRelativeAccuracy,
+    sketchMaxBuckets: DEFAULT_AGGREGATE_OPTIONS.sketchMaxBuckets,
+  };
+}
+
 export interface FinalizeContext {
   /** The window the state covers, [startMs, endMs). Rates are per second over it. */
   readonly windowStartMs: number;

@@ -101,20 +101,12 @@ export function decodeResultState(bytes: Uint8Array): ResultState {
 }
 
 /**
- * {@link groupKindKey} read from the encoded bytes' header (format, temporality, monotonic, state
- * tag) without decoding the state: what a reader groups by before it merges.
+ * What keeps two results apart besides their attributes — temporality, monotonicity and the state's
+ * kind tag (0: additive) — read from the encoded bytes' header without decoding the state: what a
+ * reader groups by before it merges. Results whose headers differ never merge.
  *
- * @example resultStateHeader(encodeResultState(value)) === groupKindKey(value) // true
+ * @example resultStateHeader(encodeResultState({ temporality: 1, monotonic: true, group })) // '1.1.<tag>'
  */
 export function resultStateHeader(bytes: Uint8Array): string {
   return `${bytes[1] ?? ''}.${bytes[2] ?? ''}.${bytes[3] ?? ''}`;
-}
-
-/**
- * What keeps two results apart besides their attributes: temporality, monotonicity and the state's
- * kind. Results whose keys differ never merge.
- */
-export function groupKindKey(value: ResultState): string {
-  const tag = value.group.kind === 'additive' ? ADDITIVE_TAG : value.group.kind.tag;
-  return `${value.temporality}.${value.monotonic ? 1 : 0}.${tag}`;
 }

@@ -25,7 +25,7 @@ export interface MergedGroup {
  * - additive kinds (cumulative counters, summaries): count and sum add;
  * - `rate` is the sum of the members' rates and `last` the sum of their last values ("total now"),
  *   each only when every member has one.
- * Members must share one group kind (the caller groups by `groupKindKey`); order does not matter
+ * Members must share one group kind (the caller groups by `resultStateHeader`); order does not matter
  * beyond float rounding, so callers pass them in a fixed order.
  *
  * @example

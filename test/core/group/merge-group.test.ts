@@ -6,7 +6,7 @@ import type { MergedSeries } from '#core/close/merge.js';
 import {
   decodeResultState,
   encodeResultState,
-  groupKindKey,
+  type ResultState,
   resultStateHeader,
   resultStateOf,
 } from '#core/group/group-state.js';
@@ -151,6 +151,12 @@ describe('mergeGroup', () => {
     expect(() => mergeGroup([...g, ...h], CONTEXT, DEFAULT_AGGREGATE_OPTIONS)).toThrow(/different kinds/);
   });
 });
+
+/** The oracle for the header: the same key worked out from the decoded value. */
+function groupKindKey(value: ResultState): string {
+  const tag = value.group.kind === 'additive' ? 0 : value.group.kind.tag;
+  return `${value.temporality}.${value.monotonic ? 1 : 0}.${tag}`;
+}
 
 describe('result state codec', () => {
   it('round-trips and keeps temporality and monotonicity apart in the group kind key', () => {
